@@ -1,0 +1,1 @@
+"""The media engine: probe, normalize and concat on top of ffmpeg."""

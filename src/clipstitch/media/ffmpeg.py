@@ -1,0 +1,177 @@
+"""Running ffmpeg and ffprobe: safe inputs, progress, cancellation, trimmed logs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
+
+logger = logging.getLogger(__name__)
+
+# Demuxers a clip may be read with. Playlists (hls, concat), devices and network
+# formats are left out, so a "video" that is really a playlist cannot make ffmpeg
+# open other files or URLs.
+SAFE_DEMUXERS = (
+    "mov,mp4,m4a,3gp,3g2,mj2",
+    "matroska,webm",
+    "mpegts",
+    "avi",
+    "flv",
+    "mpeg",
+    "ogg",
+    "wav",
+    "mp3",
+    "aac",
+    "flac",
+    "asf",
+    "h264",
+    "hevc",
+    "m4v",
+    "ivf",
+    "gif",
+)
+
+# Options placed before every "-i" of a clip: only plain local files, only media demuxers.
+SAFE_INPUT_OPTIONS = (
+    "-protocol_whitelist",
+    "file",
+    "-format_whitelist",
+    ",".join(SAFE_DEMUXERS),
+)
+
+LOG_TAIL_LINES = 20
+CANCEL_POLL_SECONDS = 0.1
+
+ProgressCallback = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Tools:
+    """The ffmpeg and ffprobe binaries in use."""
+
+    ffmpeg: str
+    ffprobe: str
+
+
+def find_tools() -> Tools:
+    """Locate ffmpeg and ffprobe, from $CLIPSTITCH_FFMPEG / $CLIPSTITCH_FFPROBE or PATH."""
+    ffmpeg = os.environ.get("CLIPSTITCH_FFMPEG") or shutil.which("ffmpeg")
+    ffprobe = os.environ.get("CLIPSTITCH_FFPROBE") or shutil.which("ffprobe")
+    if not ffmpeg or not ffprobe:
+        raise ClipstitchError(
+            "ffmpeg and ffprobe were not found on PATH; install FFmpeg >= 5.1 "
+            "(for example: apt-get install ffmpeg)"
+        )
+    return Tools(ffmpeg=ffmpeg, ffprobe=ffprobe)
+
+
+def run_ffprobe(arguments: Sequence[str], *, timeout: float = 120) -> str:
+    """Run ffprobe and return its standard output."""
+    command = [find_tools().ffprobe, "-v", "error", "-hide_banner", *arguments]
+    try:
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise FFmpegError("ffprobe", -1, f"timed out after {timeout:.0f} s") from exc
+    if completed.returncode != 0:
+        raise FFmpegError("ffprobe", completed.returncode, _tail(completed.stderr))
+    return completed.stdout
+
+
+def run_ffmpeg(
+    arguments: Sequence[str],
+    *,
+    duration: float | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> None:
+    """Run ffmpeg to completion; report progress 0..1 when the output duration is known.
+
+    Raises FFmpegError with the end of ffmpeg's log, or CancelledError within
+    a tenth of a second of `cancel` being set (the process is killed).
+    """
+    command = [
+        find_tools().ffmpeg,
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "error",
+        "-progress",
+        "pipe:1",
+        *arguments,
+    ]
+    logger.debug("running %s", " ".join(command))
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    stderr_lines: deque[str] = deque(maxlen=LOG_TAIL_LINES)
+    readers = [
+        _start_reader(process.stdout, lambda line: _on_progress_line(line, duration, on_progress)),
+        _start_reader(process.stderr, stderr_lines.append),
+    ]
+    returncode = _wait(process, cancel)
+    for reader in readers:
+        reader.join()
+    if returncode != 0:
+        raise FFmpegError("ffmpeg", returncode, "".join(stderr_lines))
+
+
+def _wait(process: subprocess.Popen[str], cancel: threading.Event | None) -> int:
+    while True:
+        try:
+            return process.wait(timeout=CANCEL_POLL_SECONDS)
+        except subprocess.TimeoutExpired:
+            if cancel is not None and cancel.is_set():
+                _kill(process)
+                raise CancelledError("cancelled while ffmpeg was running") from None
+        except BaseException:
+            _kill(process)
+            raise
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _start_reader(
+    stream: object, handle: Callable[[str], None]
+) -> threading.Thread:
+    def pump() -> None:
+        for line in stream:  # type: ignore[attr-defined]
+            handle(line)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    return thread
+
+
+def _on_progress_line(
+    line: str, duration: float | None, on_progress: ProgressCallback | None
+) -> None:
+    if on_progress is None or not duration or not line.startswith("out_time_us="):
+        return
+    value = line.partition("=")[2].strip()
+    if value.lstrip("-").isdigit():
+        on_progress(min(1.0, max(0.0, int(value) / 1e6 / duration)))
+
+
+def _tail(text: str) -> str:
+    return "\n".join(text.strip().splitlines()[-LOG_TAIL_LINES:])

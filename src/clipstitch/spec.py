@@ -1,0 +1,151 @@
+"""The composition spec: what the user asks clipstitch to make."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from clipstitch.errors import SpecError
+
+
+class FitMode(StrEnum):
+    """How a clip whose shape differs from the output is fitted into it."""
+
+    CONTAIN = "contain"  # whole picture visible, black bars (letterbox/pillarbox)
+    COVER = "cover"  # fills the frame, the overflow cropped
+    BLUR = "blur"  # whole picture over a blurred, enlarged copy of itself
+
+
+class BadClipPolicy(StrEnum):
+    """What to do with a clip that cannot be used."""
+
+    FAIL = "fail"  # the whole composition fails, naming the clip
+    SKIP = "skip"  # the clip is left out and a warning names it
+
+
+class Clip(BaseModel):
+    """One source clip, optionally trimmed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str = Field(min_length=1, examples=["https://example.com/a.mp4", "clips/b.mov"])
+    start: float | None = Field(default=None, ge=0, description="Trim start, seconds.")
+    end: float | None = Field(default=None, gt=0, description="Trim end, seconds.")
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Clip:
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError(f"trim end {self.end} must be after start {self.start}")
+        return self
+
+    @property
+    def trimmed(self) -> bool:
+        return bool(self.start) or self.end is not None
+
+
+Preset = Literal[
+    "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower"
+]
+
+
+class VideoSettings(BaseModel):
+    """H.264 encoder settings of the output."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    codec: Literal["h264"] = "h264"
+    crf: int = Field(default=23, ge=0, le=51)
+    preset: Preset = "veryfast"
+
+
+class AudioSettings(BaseModel):
+    """AAC settings of the output; 48 kHz stereo is fixed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    codec: Literal["aac"] = "aac"
+    sample_rate: Literal[48000] = 48000
+    channels: Literal[2] = 2
+    bitrate_kbps: int = Field(default=160, ge=32, le=512)
+
+
+EvenSize = Annotated[int, Field(ge=16, le=7680, multiple_of=2)]
+
+
+class OutputSettings(BaseModel):
+    """Size, rate, fit and codecs of the finished video."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    width: EvenSize = 1920
+    height: EvenSize = 1080
+    fps: str = Field(default="30", examples=["30", "25", "30000/1001"])
+    fit: FitMode = FitMode.CONTAIN
+    video: VideoSettings = VideoSettings()
+    audio: AudioSettings = AudioSettings()
+
+    @field_validator("fps", mode="before")
+    @classmethod
+    def _fps_is_rational(cls, value: Any) -> str:
+        try:
+            rate = Fraction(str(value))
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(f"fps {value!r} is not a number or a ratio") from None
+        if not 1 <= rate <= 120:
+            raise ValueError(f"fps {value} is outside 1..120")
+        return str(rate)
+
+    @property
+    def frame_rate(self) -> Fraction:
+        return Fraction(self.fps)
+
+
+class Composition(BaseModel):
+    """An ordered list of clips and how to render them into one video."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    clips: list[Clip] = Field(min_length=1, max_length=2000)
+    output: OutputSettings = OutputSettings()
+    on_bad_clip: BadClipPolicy = BadClipPolicy.FAIL
+
+    @field_validator("clips", mode="before")
+    @classmethod
+    def _plain_strings_are_sources(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"source": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
+def load_composition(path: Path) -> Composition:
+    """Read a composition from a JSON file; relative local sources are taken from its folder."""
+    try:
+        data = json.loads(path.read_text())
+        composition = Composition.model_validate(data)
+    except (OSError, ValueError) as exc:
+        raise SpecError(f"{path}: {exc}") from exc
+    return _resolve_relative_sources(composition, path.parent)
+
+
+def _resolve_relative_sources(composition: Composition, folder: Path) -> Composition:
+    clips = [
+        clip.model_copy(update={"source": str(folder / clip.source)})
+        if _is_relative_path(clip.source)
+        else clip
+        for clip in composition.clips
+    ]
+    return composition.model_copy(update={"clips": clips})
+
+
+def _is_relative_path(source: str) -> bool:
+    return "://" not in source and not Path(source).is_absolute()
+
+
+def composition_schema() -> dict[str, Any]:
+    """The JSON Schema of a composition, as published in docs/."""
+    return Composition.model_json_schema()
