@@ -1,0 +1,1 @@
+"""The command line: compose, probe, schema (and the service commands)."""

@@ -1,0 +1,102 @@
+"""Checking a submitted composition before it is stored: sources, callback, deadline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from clipstitch.jobs.errors import SourceRefusedError
+from clipstitch.jobs.store import NewJob
+from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
+from clipstitch.pipeline.steps import segment_key
+from clipstitch.spec import Composition
+
+
+class SubmitPolicy:
+    """What a submitted job may point at: URLs, local folders, the S3 store."""
+
+    def __init__(
+        self,
+        outbound: OutboundPolicy,
+        local_roots: Sequence[Path],
+        s3_bucket: str | None,
+        default_deadline: float,
+    ) -> None:
+        self.outbound = outbound
+        self.local_roots = [root.resolve() for root in local_roots]
+        self.s3_bucket = s3_bucket
+        self.default_deadline = default_deadline
+
+    def new_job(
+        self,
+        owner: str,
+        composition: Composition,
+        *,
+        idempotency_key: str | None,
+        callback_url: str | None,
+        metadata: dict[str, Any],
+        deadline_seconds: float | None,
+    ) -> NewJob:
+        """Check the request and turn it into a job to store."""
+        for index, clip in enumerate(composition.clips):
+            self.check_source(index, clip.source)
+        if callback_url:
+            self._check_url("callback_url", callback_url)
+        request = {
+            "composition": composition.model_dump(mode="json"),
+            "callback_url": callback_url,
+            "metadata": metadata,
+            "deadline_seconds": deadline_seconds,
+        }
+        digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode())
+        return NewJob(
+            owner=owner,
+            idempotency_key=idempotency_key,
+            request_hash=digest.hexdigest(),
+            composition=request["composition"],
+            callback_url=callback_url,
+            metadata=metadata,
+            deadline_at=time.time() + (deadline_seconds or self.default_deadline),
+            cache_keys=[
+                segment_key(clip, composition.output) for clip in composition.clips
+            ],
+        )
+
+    def check_source(self, index: int, source: str) -> None:
+        """Refuse a clip source the server must not read."""
+        scheme = urlsplit(source).scheme
+        if scheme in ("http", "https"):
+            self._check_url(f"clip {index}", source)
+        elif scheme == "s3":
+            self._check_s3(index, source)
+        elif "://" in source:
+            raise SourceRefusedError(f"clip {index}: scheme {scheme!r} is not supported")
+        else:
+            self._check_local(index, source)
+
+    def _check_url(self, what: str, url: str) -> None:
+        try:
+            self.outbound.check_url(url)
+        except OutboundRefusedError as exc:
+            raise SourceRefusedError(f"{what}: {exc}") from exc
+
+    def _check_s3(self, index: int, source: str) -> None:
+        bucket = urlsplit(source).netloc
+        if self.s3_bucket is None or bucket != self.s3_bucket:
+            raise SourceRefusedError(
+                f"clip {index}: s3:// sources must be in the configured bucket"
+            )
+
+    def _check_local(self, index: int, source: str) -> None:
+        path = Path(source).resolve()
+        if not any(path.is_relative_to(root) for root in self.local_roots):
+            raise SourceRefusedError(
+                f"clip {index}: local paths are refused outside the allowed folders"
+            )
+        if not path.is_file():
+            raise SourceRefusedError(f"clip {index} ({source}): file not found")

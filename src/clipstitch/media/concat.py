@@ -1,0 +1,128 @@
+"""Join segments into one faststart MP4: video copied, audio encoded once."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+from clipstitch.errors import CancelledError, FFmpegError
+from clipstitch.media.encoding import aac_options, video_timescale
+from clipstitch.media.ffmpeg import ProgressCallback, run_ffmpeg
+from clipstitch.media.segment import Segment
+from clipstitch.spec import OutputSettings
+
+# A joined segment is deleted once the output is this far past its end.
+DELETE_MARGIN_SECONDS = 2.0
+
+
+def concat(
+    segments: Sequence[Segment],
+    output: OutputSettings,
+    destination: Path,
+    *,
+    delete_joined: bool = True,
+    cancel: threading.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> float:
+    """Join `segments` in order into `destination`; returns the output's duration.
+
+    Audio is encoded in one pass over the whole timeline, so AAC priming and frame
+    padding happen once, not at every join, and cannot drift. The file appears at
+    `destination` only when complete.
+    """
+    rate = output.frame_rate
+    duration = float(sum(segment.frames for segment in segments) / rate)
+    work = destination.parent / f".{destination.name}.part"
+    video_list, audio_list = _write_lists(segments, rate, work)
+    deleter = _SegmentDeleter(segments, rate, duration, on_progress, delete_joined)
+    try:
+        run_ffmpeg(
+            _arguments(video_list, audio_list, output, work),
+            duration=duration,
+            on_progress=deleter,
+            cancel=cancel,
+        )
+        os.replace(work, destination)
+    except (FFmpegError, CancelledError):
+        work.unlink(missing_ok=True)
+        raise
+    finally:
+        video_list.unlink(missing_ok=True)
+        audio_list.unlink(missing_ok=True)
+    return duration
+
+
+def _write_lists(
+    segments: Sequence[Segment], rate: Fraction, work: Path
+) -> tuple[Path, Path]:
+    video_lines = ["ffconcat version 1.0"]
+    audio_lines = ["ffconcat version 1.0"]
+    for segment in segments:
+        # The stated duration places the next segment exactly `frames` frames later.
+        video_lines += [_file_line(segment.video_path), f"duration {float(segment.frames / rate):.6f}"]
+        audio_lines.append(_file_line(segment.audio_path))
+    video_list = work.with_name(work.name + ".video.ffconcat")
+    audio_list = work.with_name(work.name + ".audio.ffconcat")
+    video_list.write_text("\n".join(video_lines) + "\n")
+    audio_list.write_text("\n".join(audio_lines) + "\n")
+    return video_list, audio_list
+
+
+def _file_line(path: Path) -> str:
+    quoted = str(path.resolve()).replace("'", "'\\''")
+    return f"file '{quoted}'"
+
+
+def _arguments(
+    video_list: Path, audio_list: Path, output: OutputSettings, work: Path
+) -> list[str]:
+    concat_input = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file"]
+    return [
+        *concat_input, "-i", str(video_list),
+        *concat_input, "-i", str(audio_list),
+        "-map", "0:v:0", "-map", "1:a:0",
+        "-c:v", "copy",
+        *aac_options(output),
+        "-video_track_timescale", str(video_timescale(output.frame_rate)),
+        "-map_metadata", "-1",
+        "-movflags", "+faststart",
+        "-f", "mp4", "-y", str(work),
+    ]  # fmt: skip
+
+
+class _SegmentDeleter:
+    """Progress hook that removes segments the join has already read past."""
+
+    def __init__(
+        self,
+        segments: Sequence[Segment],
+        rate: Fraction,
+        duration: float,
+        on_progress: ProgressCallback | None,
+        enabled: bool,
+    ) -> None:
+        self._pending = list(segments)
+        self._rate = rate
+        self._duration = duration
+        self._on_progress = on_progress
+        self._enabled = enabled
+        self._elapsed_frames = 0
+
+    def __call__(self, fraction: float) -> None:
+        if self._on_progress is not None:
+            self._on_progress(fraction)
+        if not self._enabled:
+            return
+        position = fraction * self._duration
+        while self._pending:
+            segment = self._pending[0]
+            end = float((self._elapsed_frames + segment.frames) / self._rate)
+            if end + DELETE_MARGIN_SECONDS > position:
+                return
+            for path in segment.paths():
+                path.unlink(missing_ok=True)
+            self._elapsed_frames += segment.frames
+            self._pending.pop(0)

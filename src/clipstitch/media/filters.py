@@ -1,0 +1,137 @@
+"""ffmpeg filter graphs that turn one clip into a uniform segment."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from clipstitch.media.geometry import Placement, place
+from clipstitch.media.probe import AudioStream, VideoStream
+from clipstitch.spec import FitMode, OutputSettings
+
+# Unlabelled SDR sources: HD and larger is assumed BT.709, smaller BT.601,
+# as browsers and players do.
+HD_HEIGHT = 720
+KNOWN_MATRICES = {
+    "bt709": "bt709",
+    "bt470bg": "bt601",
+    "smpte170m": "bt601",
+    "bt2020nc": "bt2020",
+    "fcc": "fcc",
+    "smpte240m": "smpte240m",
+}
+# The blurred background is made at a fraction of the frame size: cheaper, and
+# the blur hides the upscaling.
+BLUR_DOWNSCALE = 8
+BLUR_RADIUS = 8
+OUTPUT_COLOR = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+
+
+def video_graph(video: VideoStream, output: OutputSettings, frames: int) -> str:
+    """The filter graph from the clip's video stream to the labelled output [v]."""
+    source = f"0:{video.index}"
+    display = video.display_size
+    frame = (output.width, output.height)
+    steps = [
+        "setpts=PTS-STARTPTS",
+        f"fps=fps={output.frame_rate}",
+    ]
+    picture = ",".join(steps)
+    content = place(display, frame, output.fit)
+    hold = _hold_last_frame(frames, output.frame_rate)
+    tail = f"setsar=1,format=yuv420p,setparams={OUTPUT_COLOR},{hold}"
+    if output.fit is FitMode.BLUR and not content.fills_frame:
+        background = place(display, frame, FitMode.COVER)
+        return (
+            f"[{source}]{picture},split=2[fg_in][bg_in];"
+            f"[bg_in]{_blurred_background(video, background)}[bg];"
+            f"[fg_in]{_scale(video, content)}[fg];"
+            f"[bg][fg]overlay=x={content.x}:y={content.y},{tail}[v]"
+        )
+    return f"[{source}]{picture},{_scale(video, content)},{_arrange(content)},{tail}[v]"
+
+
+def _scale(video: VideoStream, content: Placement) -> str:
+    """Scale to the placed size, converting colour to 8-bit BT.709 limited range."""
+    if video.hdr:
+        return (
+            f"zscale=w={content.width}:h={content.height}:t=linear:npl=100,"
+            "format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=hable:desat=0,"
+            "zscale=t=bt709:m=bt709:r=tv,format=yuv420p"
+        )
+    matrix = KNOWN_MATRICES.get(video.color_space)
+    if matrix is None:
+        matrix = "bt709" if min(video.width, video.height) >= HD_HEIGHT else "bt601"
+    in_range = "pc" if video.full_range else "tv"
+    return (
+        f"scale=w={content.width}:h={content.height}:flags=bicubic"
+        f":in_color_matrix={matrix}:out_color_matrix=bt709"
+        f":in_range={in_range}:out_range=tv,format=yuv420p"
+    )
+
+
+def _arrange(content: Placement) -> str:
+    if content.fills_frame:
+        return "null"
+    if content.width > content.frame_width or content.height > content.frame_height:
+        return f"crop=w={content.frame_width}:h={content.frame_height}"
+    return (
+        f"pad=w={content.frame_width}:h={content.frame_height}"
+        f":x={content.x}:y={content.y}:color=black"
+    )
+
+
+def _blurred_background(video: VideoStream, cover: Placement) -> str:
+    small = Placement(
+        width=max(2, cover.width // BLUR_DOWNSCALE // 2 * 2),
+        height=max(2, cover.height // BLUR_DOWNSCALE // 2 * 2),
+        frame_width=max(2, cover.frame_width // BLUR_DOWNSCALE // 2 * 2),
+        frame_height=max(2, cover.frame_height // BLUR_DOWNSCALE // 2 * 2),
+    )
+    return (
+        f"{_scale(video, small)},crop=w={small.frame_width}:h={small.frame_height},"
+        f"boxblur={BLUR_RADIUS}:2,scale=w={cover.frame_width}:h={cover.frame_height}"
+        ",setsar=1"
+    )
+
+
+def _hold_last_frame(frames: int, rate: Fraction) -> str:
+    """Repeat the last frame if the stream runs short; -frames:v cuts it at `frames`."""
+    spare = float(frames / rate) + 1.0
+    return f"tpad=stop_mode=clone:stop_duration={spare:.3f}"
+
+
+def audio_graph(
+    audio: AudioStream | None, samples: int, shift: float, sample_rate: int
+) -> str:
+    """The filter graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
+
+    `shift` is where the video starts in the audio's timeline: audio before it is
+    cut, gaps and a late start are filled with silence, the end padded or cut.
+    """
+    exact_length = f"apad=whole_len={samples},atrim=end_sample={samples}"
+    if audio is None:
+        return f"anullsrc=r={sample_rate}:cl=stereo,{exact_length}[a]"
+    steps = [
+        f"asetpts=PTS-{shift:.6f}/TB",
+        f"aresample={sample_rate}:async=1:first_pts=0",
+        _to_stereo(audio),
+        f"aformat=sample_fmts=s16:sample_rates={sample_rate}:channel_layouts=stereo",
+        exact_length,
+    ]
+    return f"[0:{audio.index}]" + ",".join(step for step in steps if step) + "[a]"
+
+
+def _to_stereo(audio: AudioStream) -> str:
+    if audio.channels == 1:
+        return "pan=stereo|c0=c0|c1=c0"  # mono on both channels at full level
+    return ""  # 2 channels pass; more are downmixed by aformat's resampler
+
+
+def frames_for(duration: float, rate: Fraction) -> int:
+    """Output frames for a clip of `duration` seconds: at least one."""
+    return max(1, round(duration * rate))
+
+
+def samples_for(frames: int, rate: Fraction, sample_rate: int) -> int:
+    """Audio samples that last exactly as long as `frames` video frames."""
+    return round(frames * sample_rate / rate)

@@ -1,0 +1,93 @@
+"""Normalize one probed clip into a segment with the output's exact parameters."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from clipstitch.errors import CancelledError, FFmpegError, UnusableClipError
+from clipstitch.media.encoding import h264_options
+from clipstitch.media.ffmpeg import SAFE_INPUT_OPTIONS, ProgressCallback, run_ffmpeg
+from clipstitch.media.filters import audio_graph, video_graph
+from clipstitch.media.preflight import ClipReport
+from clipstitch.media.probe import MediaInfo
+from clipstitch.media.segment import Segment
+from clipstitch.spec import OutputSettings
+
+
+def normalize(
+    info: MediaInfo,
+    report: ClipReport,
+    output: OutputSettings,
+    segment: Segment,
+    *,
+    threads: int = 1,
+    cancel: threading.Event | None = None,
+    on_progress: ProgressCallback | None = None,
+) -> Segment:
+    """Write `segment`'s video and audio files from the clip; returns the segment.
+
+    Raises UnusableClipError when ffmpeg cannot decode the clip.
+    """
+    arguments = [
+        *_input(info, report, threads),
+        "-filter_complex", _graph(info, report, output),
+        *_video_output(info, report, output, threads, segment.video_path),
+        "-map", "[a]", "-c:a", "pcm_s16le", "-f", "wav", "-y", str(segment.audio_path),
+    ]  # fmt: skip
+    try:
+        run_ffmpeg(
+            arguments, duration=report.duration, on_progress=on_progress, cancel=cancel
+        )
+    except FFmpegError as exc:
+        _remove(segment)
+        raise UnusableClipError(f"cannot be decoded: {exc.log_tail.strip()}") from exc
+    except CancelledError:
+        _remove(segment)
+        raise
+    return segment
+
+
+def _input(info: MediaInfo, report: ClipReport, threads: int) -> list[str]:
+    trim = [] if report.copy_video else _trim(report)
+    return ["-threads", str(threads), *trim, *SAFE_INPUT_OPTIONS, "-i", str(info.path)]
+
+
+def _trim(report: ClipReport) -> list[str]:
+    trim = ["-t", f"{report.duration + 1.0:.6f}"]  # one spare second; -frames cuts exactly
+    if report.start > 0:
+        trim = ["-ss", f"{report.start:.6f}", *trim]
+    return trim
+
+
+def _graph(info: MediaInfo, report: ClipReport, output: OutputSettings) -> str:
+    audio = audio_graph(
+        info.audio, report.samples, report.audio_shift, output.audio.sample_rate
+    )
+    if report.copy_video or info.video is None:
+        return audio
+    return video_graph(info.video, output, report.frames) + ";" + audio
+
+
+def _video_output(
+    info: MediaInfo,
+    report: ClipReport,
+    output: OutputSettings,
+    threads: int,
+    path: Path,
+) -> list[str]:
+    common = ["-an", "-sn", "-dn", "-map_metadata", "-1", "-f", "mp4", "-y", str(path)]
+    if report.copy_video and info.video is not None:
+        return ["-map", f"0:{info.video.index}", "-c:v", "copy", *common]
+    return [
+        "-map", "[v]",
+        "-frames:v", str(report.frames),
+        "-filter_threads", str(threads),
+        *h264_options(output, threads),
+        *common,
+    ]  # fmt: skip
+
+
+def _remove(segment: Segment) -> None:
+    for path in segment.paths():
+        path.unlink(missing_ok=True)

@@ -1,0 +1,173 @@
+"""Preflight: what a clip needs fixed, and whether it can be used at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from clipstitch.errors import UnusableClipError
+from clipstitch.media.filters import frames_for, samples_for
+from clipstitch.media.orientation import Orientation
+from clipstitch.media.probe import MediaInfo, VideoStream
+from clipstitch.spec import Clip, OutputSettings
+
+COPYABLE_PROFILES = frozenset({"High"})
+BT709_OR_UNSET = frozenset({"bt709", "unknown", ""})
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Inputs beyond these are refused before any decoding."""
+
+    max_width: int = 8192
+    max_height: int = 8192
+    max_duration: float = 3 * 3600.0
+    max_frame_rate: float = 1000.0
+
+
+@dataclass(frozen=True)
+class ClipReport:
+    """What will happen to one clip, decided from its probe alone."""
+
+    start: float
+    duration: float
+    frames: int
+    samples: int
+    audio_shift: float
+    copy_video: bool
+    fixes: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+
+def preflight(
+    info: MediaInfo, clip: Clip, output: OutputSettings, limits: Limits = Limits()
+) -> ClipReport:
+    """Check `info` against the limits and decide how it becomes a segment.
+
+    Raises UnusableClipError with the reason when the clip cannot be used.
+    """
+    video = _usable_video(info, limits)
+    start, duration = _trimmed_span(video, clip)
+    frames = frames_for(duration, output.frame_rate)
+    return ClipReport(
+        start=start,
+        duration=duration,
+        frames=frames,
+        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
+        audio_shift=max(0.0, video.start_time - info.start_time - start),
+        copy_video=not clip.trimmed and video_matches(video, output),
+        fixes=tuple(_fixes(info, video, output)),
+        warnings=tuple(_warnings(info, video, clip)),
+    )
+
+
+def _usable_video(info: MediaInfo, limits: Limits) -> VideoStream:
+    video = info.video
+    if video is None:
+        raise UnusableClipError("no video stream (audio-only or not a video file)")
+    if video.width <= 0 or video.height <= 0:
+        raise UnusableClipError("the video stream has no picture size")
+    if video.width > limits.max_width or video.height > limits.max_height:
+        raise UnusableClipError(
+            f"picture {video.width}x{video.height} is larger than the limit "
+            f"{limits.max_width}x{limits.max_height}"
+        )
+    if video.duration > limits.max_duration:
+        raise UnusableClipError(
+            f"duration {video.duration:.0f} s is longer than the limit "
+            f"{limits.max_duration:.0f} s"
+        )
+    if video.frame_rate > limits.max_frame_rate:
+        raise UnusableClipError(f"frame rate {float(video.frame_rate):.0f} is absurd")
+    return video
+
+
+def _trimmed_span(video: VideoStream, clip: Clip) -> tuple[float, float]:
+    start = clip.start or 0.0
+    end = video.duration if clip.end is None else min(clip.end, video.duration)
+    if start >= video.duration:
+        raise UnusableClipError(
+            f"trim start {start:g} s is at or after the clip's end ({video.duration:.3f} s)"
+        )
+    return start, end - start
+
+
+def video_matches(video: VideoStream, output: OutputSettings) -> bool:
+    """Whether the clip's video can be copied into the output without re-encoding."""
+    return (
+        video.codec == "h264"
+        and video.profile in COPYABLE_PROFILES
+        and video.pix_fmt == "yuv420p"
+        and not video.full_range
+        and (video.width, video.height) == (output.width, output.height)
+        and video.sar == 1
+        and video.orientation is Orientation.UPRIGHT
+        and video.frame_rate == output.frame_rate
+        and not video.variable_frame_rate
+        and video.color_space in BT709_OR_UNSET
+        and video.color_transfer in BT709_OR_UNSET
+    )
+
+
+def _fixes(info: MediaInfo, video: VideoStream, output: OutputSettings) -> list[str]:
+    fixes = []
+    if video.orientation is not Orientation.UPRIGHT:
+        fixes.append(f"turn upright ({video.orientation.value})")
+    if video.sar != 1:
+        fixes.append(f"square pixels (SAR {video.sar.numerator}:{video.sar.denominator})")
+    if (video.width, video.height) != (output.width, output.height):
+        fixes.append(
+            f"fit {video.width}x{video.height} into {output.width}x{output.height}"
+            f" ({output.fit.value})"
+        )
+    if video.variable_frame_rate:
+        fixes.append(f"variable frame rate to constant {_rate(output.frame_rate)} fps")
+    elif video.frame_rate != output.frame_rate:
+        fixes.append(f"{_rate(video.frame_rate)} fps to {_rate(output.frame_rate)} fps")
+    if video.hdr:
+        fixes.append(f"tone-map HDR ({video.color_transfer}) to SDR BT.709")
+    elif video.bit_depth > 8 or video.pix_fmt not in ("yuv420p", "yuvj420p"):
+        fixes.append(f"convert {video.pix_fmt} to 8-bit yuv420p")
+    if video.full_range:
+        fixes.append("full-range colour to limited range")
+    if video.codec != "h264":
+        fixes.append(f"re-encode {video.codec} as H.264")
+    fixes.extend(_audio_fixes(info, output))
+    if info.dropped_streams:
+        fixes.append("drop " + ", ".join(info.dropped_streams))
+    return fixes
+
+
+def _audio_fixes(info: MediaInfo, output: OutputSettings) -> list[str]:
+    audio = info.audio
+    if audio is None:
+        return ["add silence (no audio stream)"]
+    fixes = []
+    if audio.sample_rate != output.audio.sample_rate:
+        fixes.append(f"resample audio {audio.sample_rate} Hz to {output.audio.sample_rate} Hz")
+    if audio.channels == 1:
+        fixes.append("mono audio to both channels")
+    elif audio.channels > 2:
+        fixes.append(f"downmix {audio.layout} audio to stereo")
+    return fixes
+
+
+def _warnings(info: MediaInfo, video: VideoStream, clip: Clip) -> list[str]:
+    warnings = []
+    if video.has_alpha:
+        warnings.append("transparency is dropped (the picture is shown over black)")
+    if clip.end is not None and clip.end > video.duration + 0.001:
+        warnings.append(
+            f"trim end {clip.end:g} s is past the clip's end; used {video.duration:.3f} s"
+        )
+    audio = info.audio
+    if audio and audio.duration is not None and audio.duration + 0.05 < video.duration:
+        warnings.append(
+            f"audio ({audio.duration:.2f} s) is shorter than video "
+            f"({video.duration:.2f} s); padded with silence"
+        )
+    return warnings
+
+
+def _rate(rate: Fraction) -> str:
+    return f"{float(rate):.3f}".rstrip("0").rstrip(".")

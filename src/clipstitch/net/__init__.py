@@ -1,0 +1,1 @@
+"""Outbound traffic of the service: the address policy, signed callbacks."""

@@ -1,0 +1,1 @@
+"""The pipeline: fetch, probe, normalize and join clips under a memory budget."""

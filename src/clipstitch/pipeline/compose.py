@@ -1,0 +1,233 @@
+"""Compose: many clips in, one MP4 out, inside a memory budget."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import psutil
+
+from clipstitch.errors import CancelledError, ClipError, ClipstitchError
+from clipstitch.media.preflight import Limits
+from clipstitch.media.segment import Segment
+from clipstitch.pipeline.budget import (
+    PYTHON_RESERVE,
+    MemoryBudget,
+    WorkPlan,
+    default_budget,
+    plan_work,
+)
+from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.memory import PeakMemory
+from clipstitch.pipeline.progress import EventCallback, ProgressEvent, Stage
+from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
+from clipstitch.spec import BadClipPolicy, Clip, Composition
+
+logger = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class ClipOutcome:
+    """What became of one clip."""
+
+    index: int
+    source: str
+    used: bool
+    duration: float
+    copied_video: bool
+    fixes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ComposeResult:
+    """The finished video and what it took to make it."""
+
+    output: Path
+    duration: float
+    clips: tuple[ClipOutcome, ...]
+    peak_memory_bytes: int
+    budget_bytes: int
+    workers: int
+    threads: int
+    wall_seconds: float
+    cpu_seconds: float
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [
+            f"clip {clip.index} ({clip.source}): {text}"
+            for clip in self.clips
+            for text in ((clip.error,) if clip.error else clip.warnings)
+        ]
+
+
+def compose(
+    composition: Composition | Sequence[str],
+    output: Path | str,
+    *,
+    max_memory: int | None = None,
+    on_event: EventCallback | None = None,
+    cancel: threading.Event | None = None,
+    limits: Limits | None = None,
+    fetch_settings: FetchSettings | None = None,
+) -> ComposeResult:
+    """Compose clips into one MP4 at `output`.
+
+    `composition` is a Composition or a list of paths and URLs (default settings).
+    Raises ClipError naming the first unusable clip (unless the composition skips
+    bad clips); nothing is left at `output` when it fails.
+    """
+    if not isinstance(composition, Composition):
+        composition = Composition(clips=[Clip(source=str(source)) for source in composition])
+    destination = Path(output).resolve()
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    budget = max_memory or default_budget()
+    run = _Run(
+        composition=composition,
+        plan=plan_work(budget, composition.output),
+        context=StepContext(
+            cancel=cancel or threading.Event(),
+            budget=MemoryBudget(max(1, budget - PYTHON_RESERVE)),
+            limits=limits or Limits(),
+            fetch_settings=fetch_settings or FetchSettings(),
+        ),
+        on_event=on_event or (lambda event: None),
+    )
+    return run.execute(destination)
+
+
+@dataclass
+class _Run:
+    composition: Composition
+    plan: WorkPlan
+    context: StepContext
+    on_event: EventCallback
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    outcomes: dict[int, ClipOutcome] = field(default_factory=dict)
+
+    def execute(self, destination: Path) -> ComposeResult:
+        self.context.threads = self.plan.threads
+        started = time.monotonic()
+        cpu_before = _tree_cpu_seconds()
+        with (
+            PeakMemory() as peak,
+            tempfile.TemporaryDirectory(
+                prefix=".clipstitch-", dir=destination.parent
+            ) as workdir,
+        ):
+            segments = self._timed("normalize", lambda: self._prepare_all(Path(workdir)))
+            duration = self._timed("join", lambda: self._join(segments, destination))
+        return ComposeResult(
+            output=destination,
+            duration=duration,
+            clips=tuple(self.outcomes[index] for index in sorted(self.outcomes)),
+            peak_memory_bytes=peak.peak_bytes,
+            budget_bytes=self.plan.budget_bytes,
+            workers=self.plan.workers,
+            threads=self.plan.threads,
+            wall_seconds=time.monotonic() - started,
+            cpu_seconds=_tree_cpu_seconds() - cpu_before,
+            stage_seconds=self.stage_seconds,
+        )
+
+    def _timed(self, stage: str, work: Callable[[], _T]) -> _T:
+        started = time.monotonic()
+        try:
+            return work()
+        finally:
+            self.stage_seconds[stage] = time.monotonic() - started
+
+    def _prepare_all(self, workdir: Path) -> list[Segment]:
+        clips = self.composition.clips
+        with ThreadPoolExecutor(self.plan.workers, thread_name_prefix="clip") as pool:
+            futures = [
+                pool.submit(self._prepare, clip, index, workdir)
+                for index, clip in enumerate(clips)
+            ]
+            try:
+                segments = [segment for future in futures if (segment := self._collect(future))]
+            except BaseException:
+                self.context.cancel.set()
+                raise
+        if not segments:
+            raise ClipstitchError("no usable clips: every clip was skipped")
+        return segments
+
+    def _prepare(self, clip: Clip, index: int, workdir: Path) -> Segment:
+        if self.context.cancel.is_set():
+            raise CancelledError("cancelled before the clip started")
+        self.on_event(ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.source))
+        context = StepContext(
+            threads=self.context.threads,
+            cancel=self.context.cancel,
+            on_progress=lambda fraction: self.on_event(
+                ProgressEvent(Stage.NORMALIZING, fraction, clip=index)
+            ),
+            budget=self.context.budget,
+            limits=self.context.limits,
+            fetch_settings=self.context.fetch_settings,
+        )
+        segment = prepare_clip(clip, index, self.composition.output, workdir, context)
+        self.on_event(ProgressEvent(Stage.NORMALIZING, 1.0, clip=index, message="done"))
+        return segment
+
+    def _collect(self, future: Future[Segment]) -> Segment | None:
+        try:
+            segment = future.result()
+        except ClipError as exc:
+            if self.composition.on_bad_clip is BadClipPolicy.FAIL:
+                raise
+            logger.warning("skipping %s", exc)
+            self._record_skip(exc)
+            return None
+        self.outcomes[segment.index] = ClipOutcome(
+            index=segment.index,
+            source=segment.source,
+            used=True,
+            duration=float(segment.frames / self.composition.output.frame_rate),
+            copied_video=segment.copied_video,
+            fixes=segment.fixes,
+            warnings=segment.warnings,
+        )
+        return segment
+
+    def _record_skip(self, error: ClipError) -> None:
+        index = error.index if error.index is not None else -1
+        self.outcomes[index] = ClipOutcome(
+            index=index,
+            source=error.source,
+            used=False,
+            duration=0.0,
+            copied_video=False,
+            error=f"skipped: {error.reason}",
+        )
+
+    def _join(self, segments: list[Segment], destination: Path) -> float:
+        self.on_event(ProgressEvent(Stage.JOINING, 0.0))
+        context = StepContext(
+            threads=self.plan.threads,
+            cancel=self.context.cancel,
+            on_progress=lambda fraction: self.on_event(ProgressEvent(Stage.JOINING, fraction)),
+        )
+        duration = join_segments(segments, self.composition.output, destination, context)
+        self.on_event(ProgressEvent(Stage.DONE, 1.0))
+        return duration
+
+
+def _tree_cpu_seconds() -> float:
+    """CPU time of this process and the children it has waited for."""
+    times = os.times()
+    own = psutil.Process().cpu_times()
+    return own.user + own.system + times.children_user + times.children_system

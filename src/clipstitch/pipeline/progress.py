@@ -1,0 +1,30 @@
+"""Progress events a composition reports while it runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """The stages of a composition, in order."""
+
+    FETCHING = "fetching"
+    PROBING = "probing"
+    NORMALIZING = "normalizing"
+    JOINING = "joining"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A stage's progress, for one clip (`clip` is its index) or the whole composition."""
+
+    stage: Stage
+    fraction: float
+    clip: int | None = None
+    message: str = ""
+
+
+EventCallback = Callable[[ProgressEvent], None]

@@ -1,0 +1,146 @@
+"""The steps of a composition, free of any runner: prepare one clip, join them all.
+
+The local pipeline, the embedded job runner and distributed workers all call
+these same functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from clipstitch.errors import ClipError
+from clipstitch.media.concat import concat
+from clipstitch.media.ffmpeg import ProgressCallback
+from clipstitch.media.normalize import normalize
+from clipstitch.media.preflight import ClipReport, Limits, preflight
+from clipstitch.media.probe import MediaInfo, probe
+from clipstitch.media.segment import Segment
+from clipstitch.pipeline.budget import MemoryBudget, clip_memory
+from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
+from clipstitch.spec import Clip, OutputSettings
+
+
+@dataclass
+class StepContext:
+    """What a step needs from whoever runs it."""
+
+    threads: int = 1
+    cancel: threading.Event = field(default_factory=threading.Event)
+    on_progress: ProgressCallback | None = None
+    budget: MemoryBudget | None = None
+    limits: Limits = field(default_factory=Limits)
+    fetch_settings: FetchSettings = field(default_factory=FetchSettings)
+    http_client: httpx.Client | None = None
+
+
+@dataclass(frozen=True)
+class ClipProbe:
+    """A fetched and probed clip with its preflight report."""
+
+    index: int
+    source: str
+    info: MediaInfo
+    report: ClipReport
+
+
+def segment_key(clip: Clip, output: OutputSettings) -> str:
+    """A key that is the same whenever the same clip is normalized for the same output."""
+    identity = {"clip": clip.model_dump(mode="json"), "output": output.model_dump(mode="json")}
+    digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
+    return digest.hexdigest()[:24]
+
+
+def inspect_clip(
+    clip: Clip, index: int, output: OutputSettings, workdir: Path, context: StepContext
+) -> ClipProbe:
+    """Fetch, probe and preflight a clip without normalizing it."""
+    fetched = _fetch(clip, index, workdir, context)
+    try:
+        return _inspect(clip, index, output, fetched, context)
+    finally:
+        fetched.discard()
+
+
+def prepare_clip(
+    clip: Clip, index: int, output: OutputSettings, workdir: Path, context: StepContext
+) -> Segment:
+    """Fetch, probe, preflight and normalize one clip into a segment in `workdir`.
+
+    Raises ClipError naming the clip (index and source) when it cannot be used.
+    """
+    fetched = _fetch(clip, index, workdir, context)
+    try:
+        inspected = _inspect(clip, index, output, fetched, context)
+        stem = workdir / f"{index:05d}-{segment_key(clip, output)}"
+        return _normalize(inspected, output, stem, context)
+    except ClipError as exc:
+        raise exc.for_clip(index, clip.source) from exc
+    finally:
+        fetched.discard()
+
+
+def join_segments(
+    segments: list[Segment], output: OutputSettings, destination: Path, context: StepContext
+) -> float:
+    """Join segments in order into `destination`; returns the output's duration."""
+    ordered = sorted(segments, key=lambda segment: segment.index)
+    return concat(
+        ordered, output, destination, cancel=context.cancel, on_progress=context.on_progress
+    )
+
+
+def _fetch(clip: Clip, index: int, workdir: Path, context: StepContext) -> FetchedClip:
+    suffix = Path(urlsplit(clip.source).path).suffix[:8] if is_url(clip.source) else ""
+    tag = hashlib.sha256(clip.source.encode()).hexdigest()[:12]
+    download = workdir / f"download-{index}-{tag}{suffix}"
+    try:
+        return fetch(clip.source, download, context.fetch_settings, context.http_client)
+    except ClipError as exc:
+        raise exc.for_clip(index, clip.source) from exc
+
+
+def _inspect(
+    clip: Clip, index: int, output: OutputSettings, fetched: FetchedClip, context: StepContext
+) -> ClipProbe:
+    try:
+        info = probe(fetched.path)
+        report = preflight(info, clip, output, context.limits)
+    except ClipError as exc:
+        raise exc.for_clip(index, clip.source) from exc
+    return ClipProbe(index=index, source=clip.source, info=info, report=report)
+
+
+def _normalize(
+    inspected: ClipProbe, output: OutputSettings, stem: Path, context: StepContext
+) -> Segment:
+    report = inspected.report
+    segment = Segment(
+        index=inspected.index,
+        source=inspected.source,
+        video_path=stem.with_name(stem.name + ".video.mp4"),
+        audio_path=stem.with_name(stem.name + ".audio.wav"),
+        frames=report.frames,
+        samples=report.samples,
+        copied_video=report.copy_video,
+        fixes=report.fixes,
+        warnings=report.warnings,
+    )
+    need = clip_memory(inspected.info, output, context.threads, report.copy_video)
+    budget = context.budget or MemoryBudget.unlimited()
+    with budget.reserve(need):
+        return normalize(
+            inspected.info,
+            report,
+            output,
+            segment,
+            threads=context.threads,
+            cancel=context.cancel,
+            on_progress=context.on_progress,
+        )
