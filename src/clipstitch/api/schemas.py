@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from clipstitch.jobs.views import JobView
 from clipstitch.spec import Composition
 
-EXAMPLE = {
+EXAMPLE: dict[str, Any] = {
     "clips": [
         {"source": "https://example.com/intro.mp4"},
         {"source": "https://example.com/talk.mov", "start": 2.5, "end": 30},
@@ -24,7 +24,7 @@ class CompositionCreate(Composition):
     """A composition to render, with where to report and what to remember."""
 
     model_config = ConfigDict(
-        frozen=True, extra="forbid", json_schema_extra={"examples": [EXAMPLE]}
+        frozen=True, extra="forbid", json_schema_extra={"example": EXAMPLE}
     )
 
     callback_url: str | None = Field(

@@ -79,6 +79,7 @@ class Runner:
         self.running: dict[int, RunningStep] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._beat_now = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._http = safe_client(
@@ -104,6 +105,7 @@ class Runner:
         self._stop.set()
         self.dispatcher.stop()
         self._wake.set()
+        self._beat_now.set()
         with self._lock:
             active = list(self.running.values())
         for running in active:
@@ -116,6 +118,7 @@ class Runner:
     def poke(self) -> None:
         """Something changed (a submit or a cancel): look again now."""
         self._wake.set()
+        self._beat_now.set()
 
     def _schedule(self) -> None:
         while not self._stop.is_set():
@@ -308,7 +311,9 @@ class Runner:
 
     def _heartbeat(self) -> None:
         process = psutil.Process()
-        while not self._stop.wait(HEARTBEAT_SECONDS):
+        while not self._stop.is_set():
+            self._beat_now.wait(HEARTBEAT_SECONDS)
+            self._beat_now.clear()
             try:
                 self._beat(process)
             except Exception:

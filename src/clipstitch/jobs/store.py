@@ -345,6 +345,7 @@ def _step_rows(job_id: str, new: NewJob, now: float) -> list[dict[str, Any]]:
             "position": len(new.cache_keys),
             "kind": StepKind.JOIN.value,
             "status": StepStatus.WAITING.value,
+            "cache_key": None,
             "created_at": now,
         }
     )

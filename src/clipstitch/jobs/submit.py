@@ -47,8 +47,9 @@ class SubmitPolicy:
             self.check_source(index, clip.source)
         if callback_url:
             self._check_url("callback_url", callback_url)
+        spec = composition.model_dump(mode="json")
         request = {
-            "composition": composition.model_dump(mode="json"),
+            "composition": spec,
             "callback_url": callback_url,
             "metadata": metadata,
             "deadline_seconds": deadline_seconds,
@@ -58,7 +59,7 @@ class SubmitPolicy:
             owner=owner,
             idempotency_key=idempotency_key,
             request_hash=digest.hexdigest(),
-            composition=request["composition"],
+            composition=spec,
             callback_url=callback_url,
             metadata=metadata,
             deadline_at=time.time() + (deadline_seconds or self.default_deadline),
@@ -75,7 +76,9 @@ class SubmitPolicy:
         elif scheme == "s3":
             self._check_s3(index, source)
         elif "://" in source:
-            raise SourceRefusedError(f"clip {index}: scheme {scheme!r} is not supported")
+            raise SourceRefusedError(
+                f"clip {index}: scheme {scheme!r} is not supported"
+            )
         else:
             self._check_local(index, source)
 
