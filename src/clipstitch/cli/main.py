@@ -12,6 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from clipstitch.cli import service
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
 from clipstitch.cli.units import parse_size
 from clipstitch.errors import ClipError, ClipstitchError
@@ -165,6 +166,8 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
             for clip in result.clips
         ],
     }
+
+service.register(app)
 
 if __name__ == "__main__":
     app()
