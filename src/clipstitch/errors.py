@@ -1,13 +1,13 @@
 """The errors clipstitch raises.
 
-    ClipstitchError
-    ├── SpecError             the composition itself is wrong
-    ├── ClipError             one clip cannot be used (names its index and source)
-    │   ├── UnusableClipError     no video, empty, truncated, undecodable, too large
-    │   └── DownloadError         the source could not be fetched
-    ├── FFmpegError           ffmpeg or ffprobe failed on our own work
-    ├── BudgetError           the memory budget cannot fit even one clip
-    └── CancelledError        the work was cancelled
+ClipstitchError
+├── SpecError             the composition itself is wrong
+├── ClipError             one clip cannot be used (names its index and source)
+│   ├── UnusableClipError     no video, empty, truncated, undecodable, too large
+│   └── DownloadError         the source could not be fetched
+├── FFmpegError           ffmpeg or ffprobe failed on our own work
+├── BudgetError           the memory budget cannot fit even one clip
+└── CancelledError        the work was cancelled
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ class SpecError(ClipstitchError, ValueError):
 class ClipError(ClipstitchError):
     """A clip cannot be used; the message names the clip and the reason."""
 
-    def __init__(self, reason: str, *, index: int | None = None, source: str = "") -> None:
+    def __init__(
+        self, reason: str, *, index: int | None = None, source: str = ""
+    ) -> None:
         self.reason = reason
         self.index = index
         self.source = source
@@ -58,7 +60,9 @@ class FFmpegError(ClipstitchError):
         self.program = program
         self.returncode = returncode
         self.log_tail = log_tail
-        last_line = log_tail.strip().splitlines()[-1] if log_tail.strip() else "no output"
+        last_line = (
+            log_tail.strip().splitlines()[-1] if log_tail.strip() else "no output"
+        )
         super().__init__(f"{program} exited with status {returncode}: {last_line}")
 
 

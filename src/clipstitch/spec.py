@@ -33,7 +33,9 @@ class Clip(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    source: str = Field(min_length=1, examples=["https://example.com/a.mp4", "clips/b.mov"])
+    source: str = Field(
+        min_length=1, examples=["https://example.com/a.mp4", "clips/b.mov"]
+    )
     start: float | None = Field(default=None, ge=0, description="Trim start, seconds.")
     end: float | None = Field(default=None, gt=0, description="Trim end, seconds.")
 
@@ -118,12 +120,14 @@ class Composition(BaseModel):
     @classmethod
     def _plain_strings_are_sources(cls, value: Any) -> Any:
         if isinstance(value, list):
-            return [{"source": item} if isinstance(item, str) else item for item in value]
+            return [
+                {"source": item} if isinstance(item, str) else item for item in value
+            ]
         return value
 
 
 def load_composition(path: Path) -> Composition:
-    """Read a composition from a JSON file; relative local sources are taken from its folder."""
+    """Read a composition from JSON; relative local sources are from its folder."""
     try:
         data = json.loads(path.read_text())
         composition = Composition.model_validate(data)

@@ -85,13 +85,17 @@ def summary_table(result: ComposeResult) -> Table:
     table.add_column()
     used = sum(1 for clip in result.clips if clip.used)
     copied = sum(1 for clip in result.clips if clip.copied_video)
-    table.add_row("clips", f"{used} used, {len(result.clips) - used} skipped, {copied} copied")
+    table.add_row(
+        "clips", f"{used} used, {len(result.clips) - used} skipped, {copied} copied"
+    )
     table.add_row("duration", f"{result.duration:.3f} s")
     table.add_row("wall time", f"{result.wall_seconds:.1f} s")
     table.add_row("cpu time", f"{result.cpu_seconds:.1f} s")
     for stage, seconds in result.stage_seconds.items():
         table.add_row(f"  {stage}", f"{seconds:.1f} s")
-    table.add_row("peak memory", f"{format_size(result.peak_memory_bytes)} (process tree)")
+    table.add_row(
+        "peak memory", f"{format_size(result.peak_memory_bytes)} (process tree)"
+    )
     table.add_row(
         "budget",
         f"{format_size(result.budget_bytes)}: {result.workers} workers, "
@@ -107,11 +111,17 @@ def clip_table(reports: list[tuple[int, str, ClipReport | None, str]]) -> Table:
         table.add_column(column)
     for index, source, report, problem in reports:
         if report is None:
-            table.add_row(str(index), source, "-", "-", f"[red]unusable: {problem}[/red]")
+            table.add_row(
+                str(index), source, "-", "-", f"[red]unusable: {problem}[/red]"
+            )
             continue
         notes = [*report.fixes, *(f"[yellow]{w}[/yellow]" for w in report.warnings)]
         video = "copy" if report.copy_video else "re-encode"
         table.add_row(
-            str(index), source, f"{report.duration:.3f} s", video, "\n".join(notes) or "-"
+            str(index),
+            source,
+            f"{report.duration:.3f} s",
+            video,
+            "\n".join(notes) or "-",
         )
     return table

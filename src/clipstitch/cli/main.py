@@ -16,6 +16,7 @@ from clipstitch.cli import service
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
 from clipstitch.cli.units import parse_size
 from clipstitch.errors import ClipError, ClipstitchError
+from clipstitch.media.preflight import ClipReport
 from clipstitch.pipeline.compose import ComposeResult, compose
 from clipstitch.pipeline.steps import StepContext, inspect_clip
 from clipstitch.spec import (
@@ -40,34 +41,55 @@ T = TypeVar("T")
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each step.")] = False,
-    debug: Annotated[bool, typer.Option(help="Log everything; tracebacks on error.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log each step.")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option(help="Log everything; tracebacks on error.")
+    ] = False,
 ) -> None:
     """clipstitch: fast, correct, memory-flat video composition."""
     state["debug"] = debug
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 @app.command(name="compose")
 def compose_command(
-    inputs: Annotated[list[str], typer.Argument(help="Clips (paths or URLs), or one spec.json.")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the MP4.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Clips (paths or URLs), or one spec.json.")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Where to write the MP4.")
+    ],
     width: Annotated[int | None, typer.Option(help="Output width.")] = None,
     height: Annotated[int | None, typer.Option(help="Output height.")] = None,
-    fps: Annotated[str | None, typer.Option(help="Output frame rate, e.g. 30 or 30000/1001.")] = None,
-    fit: Annotated[FitMode | None, typer.Option(help="How clips fill the frame.")] = None,
-    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip unusable clips.")] = False,
-    max_memory: Annotated[
-        str | None, typer.Option(help="Memory budget, e.g. 512M (default: container limit).")
+    fps: Annotated[
+        str | None, typer.Option(help="Output frame rate, e.g. 30 or 30000/1001.")
     ] = None,
-    json_summary: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    fit: Annotated[
+        FitMode | None, typer.Option(help="How clips fill the frame.")
+    ] = None,
+    skip_bad: Annotated[
+        bool, typer.Option("--skip-bad", help="Skip unusable clips.")
+    ] = False,
+    max_memory: Annotated[
+        str | None,
+        typer.Option(help="Memory budget, e.g. 512M (default: container limit)."),
+    ] = None,
+    json_summary: Annotated[
+        bool, typer.Option("--json", help="Print the summary as JSON.")
+    ] = False,
 ) -> None:
     """Compose clips (or a composition spec file) into one MP4."""
     composition = _composition(inputs, width, height, fps, fit, skip_bad)
     budget = _size(max_memory)
     with ComposeProgress(console, len(composition.clips)) as progress:
-        result = _run(lambda: compose(composition, output, max_memory=budget, on_event=progress))
+        result = _run(
+            lambda: compose(composition, output, max_memory=budget, on_event=progress)
+        )
     if json_summary:
         typer.echo(json.dumps(_summary_dict(result), indent=2))
     else:
@@ -78,15 +100,19 @@ def compose_command(
 
 @app.command()
 def probe(
-    inputs: Annotated[list[str], typer.Argument(help="Clips (paths or URLs), or one spec.json.")],
+    inputs: Annotated[
+        list[str], typer.Argument(help="Clips (paths or URLs), or one spec.json.")
+    ],
 ) -> None:
     """Print the preflight report: what each clip needs and what makes one unusable."""
     composition = _composition(inputs, None, None, None, None, False)
-    rows = []
+    rows: list[tuple[int, str, ClipReport | None, str]] = []
     with tempfile.TemporaryDirectory(prefix="clipstitch-probe-") as workdir:
         for index, clip in enumerate(composition.clips):
             try:
-                found = inspect_clip(clip, index, composition.output, Path(workdir), StepContext())
+                found = inspect_clip(
+                    clip, index, composition.output, Path(workdir), StepContext()
+                )
                 rows.append((index, clip.source, found.report, ""))
             except ClipError as exc:
                 rows.append((index, clip.source, None, exc.reason))
@@ -147,7 +173,9 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
         "duration": result.duration,
         "wall_seconds": round(result.wall_seconds, 3),
         "cpu_seconds": round(result.cpu_seconds, 3),
-        "stage_seconds": {key: round(value, 3) for key, value in result.stage_seconds.items()},
+        "stage_seconds": {
+            key: round(value, 3) for key, value in result.stage_seconds.items()
+        },
         "peak_memory_bytes": result.peak_memory_bytes,
         "budget_bytes": result.budget_bytes,
         "workers": result.workers,
@@ -166,6 +194,7 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
             for clip in result.clips
         ],
     }
+
 
 service.register(app)
 

@@ -62,7 +62,10 @@ def _write_lists(
     audio_lines = ["ffconcat version 1.0"]
     for segment in segments:
         # The stated duration places the next segment exactly `frames` frames later.
-        video_lines += [_file_line(segment.video_path), f"duration {float(segment.frames / rate):.6f}"]
+        video_lines += [
+            _file_line(segment.video_path),
+            f"duration {float(segment.frames / rate):.6f}",
+        ]
         audio_lines.append(_file_line(segment.audio_path))
     video_list = work.with_name(work.name + ".video.ffconcat")
     audio_list = work.with_name(work.name + ".audio.ffconcat")

@@ -17,7 +17,7 @@ def video_timescale(rate: Fraction) -> int:
 
 
 def h264_options(output: OutputSettings, threads: int) -> list[str]:
-    """libx264 options; identical settings give every segment the same parameter sets."""
+    """libx264 options; equal settings give all segments one set of parameters."""
     keyframe_interval = max(1, round(2 * output.frame_rate))
     return [
         "-c:v", "libx264",

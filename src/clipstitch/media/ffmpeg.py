@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -39,7 +40,7 @@ SAFE_DEMUXERS = (
     "gif",
 )
 
-# Options placed before every "-i" of a clip: only plain local files, only media demuxers.
+# Options before every "-i" of a clip: only plain local files, only media demuxers.
 SAFE_INPUT_OPTIONS = (
     "-protocol_whitelist",
     "file",
@@ -62,7 +63,7 @@ class Tools:
 
 
 def find_tools() -> Tools:
-    """Locate ffmpeg and ffprobe, from $CLIPSTITCH_FFMPEG / $CLIPSTITCH_FFPROBE or PATH."""
+    """Locate ffmpeg and ffprobe: $CLIPSTITCH_FFMPEG, $CLIPSTITCH_FFPROBE or PATH."""
     ffmpeg = os.environ.get("CLIPSTITCH_FFMPEG") or shutil.which("ffmpeg")
     ffprobe = os.environ.get("CLIPSTITCH_FFPROBE") or shutil.which("ffprobe")
     if not ffmpeg or not ffprobe:
@@ -120,7 +121,9 @@ def run_ffmpeg(
     )
     stderr_lines: deque[str] = deque(maxlen=LOG_TAIL_LINES)
     readers = [
-        _start_reader(process.stdout, lambda line: _on_progress_line(line, duration, on_progress)),
+        _start_reader(
+            process.stdout, lambda line: _on_progress_line(line, duration, on_progress)
+        ),
         _start_reader(process.stderr, stderr_lines.append),
     ]
     returncode = _wait(process, cancel)
@@ -144,16 +147,12 @@ def _wait(process: subprocess.Popen[str], cancel: threading.Event | None) -> int
 
 
 def _kill(process: subprocess.Popen[str]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     process.wait()
 
 
-def _start_reader(
-    stream: object, handle: Callable[[str], None]
-) -> threading.Thread:
+def _start_reader(stream: object, handle: Callable[[str], None]) -> threading.Thread:
     def pump() -> None:
         for line in stream:  # type: ignore[attr-defined]
             handle(line)

@@ -103,7 +103,7 @@ def _hold_last_frame(frames: int, rate: Fraction) -> str:
 def audio_graph(
     audio: AudioStream | None, samples: int, shift: float, sample_rate: int
 ) -> str:
-    """The filter graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
+    """The graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
 
     `shift` is where the video starts in the audio's timeline: audio before it is
     cut, gaps and a late start are filled with silence, the end padded or cut.

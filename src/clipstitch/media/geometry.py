@@ -30,7 +30,9 @@ class Placement:
         return self.width == self.frame_width and self.height == self.frame_height
 
 
-def place(display: tuple[float, float], frame: tuple[int, int], fit: FitMode) -> Placement:
+def place(
+    display: tuple[float, float], frame: tuple[int, int], fit: FitMode
+) -> Placement:
     """Scale a picture of `display` shape (square pixels) into `frame`, never stretched.
 
     `contain` and `blur` keep the whole picture inside the frame; `cover` makes it

@@ -54,7 +54,10 @@ def _input(info: MediaInfo, report: ClipReport, threads: int) -> list[str]:
 
 
 def _trim(report: ClipReport) -> list[str]:
-    trim = ["-t", f"{report.duration + 1.0:.6f}"]  # one spare second; -frames cuts exactly
+    trim = [
+        "-t",
+        f"{report.duration + 1.0:.6f}",
+    ]  # one spare second; -frames cuts exactly
     if report.start > 0:
         trim = ["-ss", f"{report.start:.6f}", *trim]
     return trim

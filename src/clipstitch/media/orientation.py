@@ -8,14 +8,15 @@ from enum import StrEnum
 class Orientation(StrEnum):
     """The eight ways a stored picture may be turned or mirrored for display."""
 
+    # Each value says what turns the stored picture upright for display.
     UPRIGHT = "upright"
-    ROTATE_90 = "rotate 90"  # clockwise
-    ROTATE_180 = "rotate 180"
-    ROTATE_270 = "rotate 270"
-    MIRROR = "mirror"  # left-right
-    FLIP = "flip"  # top-bottom
-    TRANSPOSE = "transpose"  # mirrored across the main diagonal
-    ANTI_TRANSPOSE = "anti-transpose"
+    ROTATE_90 = "rotate 90° clockwise"
+    ROTATE_180 = "rotate 180°"
+    ROTATE_270 = "rotate 90° counter-clockwise"
+    MIRROR = "mirror left-right"
+    FLIP = "flip top-bottom"
+    TRANSPOSE = "transpose (mirror across the diagonal)"
+    ANTI_TRANSPOSE = "anti-transpose (mirror across the other diagonal)"
 
     @property
     def swaps_axes(self) -> bool:
@@ -38,7 +39,9 @@ def orientation_from_matrix(matrix: tuple[int, ...] | None) -> Orientation:
     """
     if not matrix or len(matrix) < 5:
         return Orientation.UPRIGHT
-    a, b, c, d = (_sign(value) for value in (matrix[0], matrix[1], matrix[3], matrix[4]))
+    a, b, c, d = (
+        _sign(value) for value in (matrix[0], matrix[1], matrix[3], matrix[4])
+    )
     return _BY_SIGNS.get((a, b, c, d), Orientation.UPRIGHT)
 
 

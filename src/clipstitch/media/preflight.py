@@ -87,7 +87,8 @@ def _trimmed_span(video: VideoStream, clip: Clip) -> tuple[float, float]:
     end = video.duration if clip.end is None else min(clip.end, video.duration)
     if start >= video.duration:
         raise UnusableClipError(
-            f"trim start {start:g} s is at or after the clip's end ({video.duration:.3f} s)"
+            f"trim start {start:g} s is at or after the clip's end "
+            f"({video.duration:.3f} s)"
         )
     return start, end - start
 
@@ -112,9 +113,11 @@ def video_matches(video: VideoStream, output: OutputSettings) -> bool:
 def _fixes(info: MediaInfo, video: VideoStream, output: OutputSettings) -> list[str]:
     fixes = []
     if video.orientation is not Orientation.UPRIGHT:
-        fixes.append(f"turn upright ({video.orientation.value})")
+        fixes.append(f"turn upright: {video.orientation.value}")
     if video.sar != 1:
-        fixes.append(f"square pixels (SAR {video.sar.numerator}:{video.sar.denominator})")
+        fixes.append(
+            f"square pixels (SAR {video.sar.numerator}:{video.sar.denominator})"
+        )
     if (video.width, video.height) != (output.width, output.height):
         fixes.append(
             f"fit {video.width}x{video.height} into {output.width}x{output.height}"
@@ -144,7 +147,9 @@ def _audio_fixes(info: MediaInfo, output: OutputSettings) -> list[str]:
         return ["add silence (no audio stream)"]
     fixes = []
     if audio.sample_rate != output.audio.sample_rate:
-        fixes.append(f"resample audio {audio.sample_rate} Hz to {output.audio.sample_rate} Hz")
+        fixes.append(
+            f"resample audio {audio.sample_rate} Hz to {output.audio.sample_rate} Hz"
+        )
     if audio.channels == 1:
         fixes.append("mono audio to both channels")
     elif audio.channels > 2:
@@ -158,7 +163,8 @@ def _warnings(info: MediaInfo, video: VideoStream, clip: Clip) -> list[str]:
         warnings.append("transparency is dropped (the picture is shown over black)")
     if clip.end is not None and clip.end > video.duration + 0.001:
         warnings.append(
-            f"trim end {clip.end:g} s is past the clip's end; used {video.duration:.3f} s"
+            f"trim end {clip.end:g} s is past the clip's end; "
+            f"used {video.duration:.3f} s"
         )
     audio = info.audio
     if audio and audio.duration is not None and audio.duration + 0.05 < video.duration:

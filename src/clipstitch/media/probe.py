@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -112,10 +113,19 @@ def probe(path: Path) -> MediaInfo:
 def _probe_json(path: Path) -> dict[str, Any]:
     try:
         output = run_ffprobe(
-            [*SAFE_INPUT_OPTIONS, "-show_format", "-show_streams", "-of", "json", str(path)]
+            [
+                *SAFE_INPUT_OPTIONS,
+                "-show_format",
+                "-show_streams",
+                "-of",
+                "json",
+                str(path),
+            ]
         )
     except FFmpegError as exc:
-        raise UnusableClipError(f"unreadable media file ({_reason(exc.log_tail)})") from exc
+        raise UnusableClipError(
+            f"unreadable media file ({_reason(exc.log_tail)})"
+        ) from exc
     result: dict[str, Any] = json.loads(output)
     return result
 
@@ -174,7 +184,7 @@ class _PacketTiming:
 
 
 def _scan_packets(path: Path, index: int) -> _PacketTiming:
-    """Read the video packets' timestamps (no decoding): the real length of the stream."""
+    """Read the video packets' timestamps (no decoding): the stream's real length."""
     output = run_ffprobe(
         [
             *SAFE_INPUT_OPTIONS,
@@ -193,7 +203,9 @@ def _scan_packets(path: Path, index: int) -> _PacketTiming:
         fields = line.split(",")
         if len(fields) < 4 or "D" in fields[3]:
             continue  # packets an edit list discards are never shown
-        moment = _float(fields[0]) if fields[0] not in ("", "N/A") else _float(fields[1])
+        moment = (
+            _float(fields[0]) if fields[0] not in ("", "N/A") else _float(fields[1])
+        )
         starts.append(moment)
         ends.append(moment + _float(fields[2]))
     if not starts:
@@ -202,7 +214,7 @@ def _scan_packets(path: Path, index: int) -> _PacketTiming:
 
 
 def _timing(starts: list[float], end: float) -> _PacketTiming:
-    gaps = [later - earlier for earlier, later in zip(starts, starts[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     if gaps:
         typical = sorted(gaps)[len(gaps) // 2]
         variable = typical > 0 and any(
@@ -214,7 +226,10 @@ def _timing(starts: list[float], end: float) -> _PacketTiming:
     else:
         variable = False
     return _PacketTiming(
-        start=starts[0], duration=max(0.0, end - starts[0]), count=len(starts), variable=variable
+        start=starts[0],
+        duration=max(0.0, end - starts[0]),
+        count=len(starts),
+        variable=variable,
     )
 
 
@@ -231,7 +246,9 @@ def _frame_rate(data: dict[str, Any], timing: _PacketTiming) -> Fraction:
 def _display_matrix(data: dict[str, Any]) -> tuple[int, ...] | None:
     for side_data in data.get("side_data_list", []):
         if side_data.get("side_data_type") == "Display Matrix":
-            numbers = re.findall(r":\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)", side_data["displaymatrix"])
+            numbers = re.findall(
+                r":\s+(-?\d+)\s+(-?\d+)\s+(-?\d+)", side_data["displaymatrix"]
+            )
             return tuple(int(value) for row in numbers for value in row)
     return None
 
@@ -246,9 +263,10 @@ def _bit_depth(data: dict[str, Any], pix_fmt: str) -> int:
 
 def _has_alpha(data: dict[str, Any], pix_fmt: str) -> bool:
     tags = {key.lower(): value for key, value in data.get("tags", {}).items()}
-    return pix_fmt.startswith(("yuva", "rgba", "bgra", "argb", "abgr")) or tags.get(
-        "alpha_mode"
-    ) == "1"
+    return (
+        pix_fmt.startswith(("yuva", "rgba", "bgra", "argb", "abgr"))
+        or tags.get("alpha_mode") == "1"
+    )
 
 
 def _audio_stream(data: dict[str, Any]) -> AudioStream:
@@ -290,7 +308,11 @@ def _fraction(value: Any, separator: str = "/") -> Fraction:
         return Fraction(0)
     numerator, _, denominator = str(value).partition(separator)
     try:
-        return Fraction(int(numerator), int(denominator)) if int(denominator) else Fraction(0)
+        return (
+            Fraction(int(numerator), int(denominator))
+            if int(denominator)
+            else Fraction(0)
+        )
     except ValueError:
         return Fraction(0)
 

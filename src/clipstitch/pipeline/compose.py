@@ -90,7 +90,9 @@ def compose(
     bad clips); nothing is left at `output` when it fails.
     """
     if not isinstance(composition, Composition):
-        composition = Composition(clips=[Clip(source=str(source)) for source in composition])
+        composition = Composition(
+            clips=[Clip(source=str(source)) for source in composition]
+        )
     destination = Path(output).resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
     budget = max_memory or default_budget()
@@ -127,7 +129,9 @@ class _Run:
                 prefix=".clipstitch-", dir=destination.parent
             ) as workdir,
         ):
-            segments = self._timed("normalize", lambda: self._prepare_all(Path(workdir)))
+            segments = self._timed(
+                "normalize", lambda: self._prepare_all(Path(workdir))
+            )
             duration = self._timed("join", lambda: self._join(segments, destination))
         return ComposeResult(
             output=destination,
@@ -157,7 +161,9 @@ class _Run:
                 for index, clip in enumerate(clips)
             ]
             try:
-                segments = [segment for future in futures if (segment := self._collect(future))]
+                segments = [
+                    segment for future in futures if (segment := self._collect(future))
+                ]
             except BaseException:
                 self.context.cancel.set()
                 raise
@@ -168,7 +174,9 @@ class _Run:
     def _prepare(self, clip: Clip, index: int, workdir: Path) -> Segment:
         if self.context.cancel.is_set():
             raise CancelledError("cancelled before the clip started")
-        self.on_event(ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.source))
+        self.on_event(
+            ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.source)
+        )
         context = StepContext(
             threads=self.context.threads,
             cancel=self.context.cancel,
@@ -219,9 +227,13 @@ class _Run:
         context = StepContext(
             threads=self.plan.threads,
             cancel=self.context.cancel,
-            on_progress=lambda fraction: self.on_event(ProgressEvent(Stage.JOINING, fraction)),
+            on_progress=lambda fraction: self.on_event(
+                ProgressEvent(Stage.JOINING, fraction)
+            ),
         )
-        duration = join_segments(segments, self.composition.output, destination, context)
+        duration = join_segments(
+            segments, self.composition.output, destination, context
+        )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration
 

@@ -1,4 +1,4 @@
-"""Fetch a clip's source to a local file: local paths as they are, URLs streamed to disk."""
+"""Fetch a clip's source: local paths as they are, URLs streamed to disk."""
 
 from __future__ import annotations
 
@@ -88,9 +88,16 @@ def _download_with_retries(
         except _Retryable as exc:
             destination.unlink(missing_ok=True)
             if attempt == settings.attempts:
-                raise DownloadError(f"download failed after {attempt} attempts: {exc}") from exc
+                raise DownloadError(
+                    f"download failed after {attempt} attempts: {exc}"
+                ) from exc
             delay = settings.backoff_seconds * 2 ** (attempt - 1)
-            logger.info("download attempt %d failed (%s); retrying in %.1f s", attempt, exc, delay)
+            logger.info(
+                "download attempt %d failed (%s); retrying in %.1f s",
+                attempt,
+                exc,
+                delay,
+            )
             time.sleep(delay)
         except DownloadError:
             destination.unlink(missing_ok=True)
@@ -123,7 +130,9 @@ def _check_status(response: httpx.Response) -> None:
 def _check_length(response: httpx.Response, max_bytes: int) -> None:
     stated = response.headers.get("content-length", "")
     if stated.isdigit() and int(stated) > max_bytes:
-        raise DownloadError(f"download is {int(stated)} bytes, over the limit of {max_bytes}")
+        raise DownloadError(
+            f"download is {int(stated)} bytes, over the limit of {max_bytes}"
+        )
 
 
 def _write_body(response: httpx.Response, destination: Path, max_bytes: int) -> None:

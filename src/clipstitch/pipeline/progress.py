@@ -19,7 +19,7 @@ class Stage(StrEnum):
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    """A stage's progress, for one clip (`clip` is its index) or the whole composition."""
+    """A stage's progress, for one clip (`clip` is its index) or for all."""
 
     stage: Stage
     fraction: float

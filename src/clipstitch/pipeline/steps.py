@@ -51,8 +51,11 @@ class ClipProbe:
 
 
 def segment_key(clip: Clip, output: OutputSettings) -> str:
-    """A key that is the same whenever the same clip is normalized for the same output."""
-    identity = {"clip": clip.model_dump(mode="json"), "output": output.model_dump(mode="json")}
+    """The same key whenever the same clip is normalized for the same output."""
+    identity = {
+        "clip": clip.model_dump(mode="json"),
+        "output": output.model_dump(mode="json"),
+    }
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
@@ -87,12 +90,19 @@ def prepare_clip(
 
 
 def join_segments(
-    segments: list[Segment], output: OutputSettings, destination: Path, context: StepContext
+    segments: list[Segment],
+    output: OutputSettings,
+    destination: Path,
+    context: StepContext,
 ) -> float:
     """Join segments in order into `destination`; returns the output's duration."""
     ordered = sorted(segments, key=lambda segment: segment.index)
     return concat(
-        ordered, output, destination, cancel=context.cancel, on_progress=context.on_progress
+        ordered,
+        output,
+        destination,
+        cancel=context.cancel,
+        on_progress=context.on_progress,
     )
 
 
@@ -107,7 +117,11 @@ def _fetch(clip: Clip, index: int, workdir: Path, context: StepContext) -> Fetch
 
 
 def _inspect(
-    clip: Clip, index: int, output: OutputSettings, fetched: FetchedClip, context: StepContext
+    clip: Clip,
+    index: int,
+    output: OutputSettings,
+    fetched: FetchedClip,
+    context: StepContext,
 ) -> ClipProbe:
     try:
         info = probe(fetched.path)
