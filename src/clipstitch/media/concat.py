@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-from clipstitch.errors import CancelledError, FFmpegError
+from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
 from clipstitch.media.encoding import aac_options, video_timescale
-from clipstitch.media.ffmpeg import ProgressCallback, run_ffmpeg
+from clipstitch.media.ffmpeg import ProgressCallback, run_ffmpeg, run_ffprobe
 from clipstitch.media.segment import Segment
 from clipstitch.spec import OutputSettings
 
@@ -45,14 +45,23 @@ def concat(
             on_progress=deleter,
             cancel=cancel,
         )
+        _check_frames(work, sum(segment.frames for segment in segments))
         os.replace(work, destination)
-    except (FFmpegError, CancelledError):
+    except (FFmpegError, CancelledError, ClipstitchError):
         work.unlink(missing_ok=True)
         raise
     finally:
         video_list.unlink(missing_ok=True)
         audio_list.unlink(missing_ok=True)
     return duration
+
+
+def _check_frames(path: Path, expected: int) -> None:
+    """A join that lost or repeated frames must not pass as a finished video."""
+    entries = ["-select_streams", "v:0", "-show_entries", "stream=nb_frames"]
+    counted = run_ffprobe([*entries, "-of", "csv=p=0", str(path)]).strip()
+    if counted.isdigit() and int(counted) != expected:
+        raise ClipstitchError(f"the join wrote {counted} frames instead of {expected}")
 
 
 def _write_lists(

@@ -6,7 +6,7 @@ import threading
 from pathlib import Path
 
 from clipstitch.errors import CancelledError, FFmpegError, UnusableClipError
-from clipstitch.media.encoding import h264_options
+from clipstitch.media.encoding import h264_options, video_timescale
 from clipstitch.media.ffmpeg import SAFE_INPUT_OPTIONS, ProgressCallback, run_ffmpeg
 from clipstitch.media.filters import audio_graph, video_graph
 from clipstitch.media.preflight import ClipReport
@@ -81,7 +81,11 @@ def _video_output(
 ) -> list[str]:
     common = ["-an", "-sn", "-dn", "-map_metadata", "-1", "-f", "mp4", "-y", str(path)]
     if report.copy_video and info.video is not None:
-        return ["-map", f"0:{info.video.index}", "-c:v", "copy", *common]
+        # Every segment must share one time base, or the concat demuxer
+        # misplaces the packets of the segments after the first.
+        timescale = str(video_timescale(output.frame_rate))
+        copy = ["-c:v", "copy", "-video_track_timescale", timescale]
+        return ["-map", f"0:{info.video.index}", *copy, *common]
     return [
         "-map", "[v]",
         "-frames:v", str(report.frames),

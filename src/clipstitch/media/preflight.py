@@ -48,14 +48,18 @@ def preflight(
     """
     video = _usable_video(info, limits)
     start, duration = _trimmed_span(video, clip)
-    frames = frames_for(duration, output.frame_rate)
+    copy_video = not clip.trimmed and video_matches(video, output)
+    # A copied stream keeps its own frames; a re-encoded one gets exactly these.
+    frames = (
+        video.frame_count if copy_video else frames_for(duration, output.frame_rate)
+    )
     return ClipReport(
         start=start,
         duration=duration,
         frames=frames,
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
         audio_shift=max(0.0, video.start_time - info.start_time - start),
-        copy_video=not clip.trimmed and video_matches(video, output),
+        copy_video=copy_video,
         fixes=tuple(_fixes(info, video, output)),
         warnings=tuple(_warnings(info, video, clip)),
     )
