@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
 from clipstitch.media.encoding import aac_options, video_timescale
-from clipstitch.media.ffmpeg import ProgressCallback, run_ffmpeg, run_ffprobe
+from clipstitch.media.ffmpeg import (
+    Cancellation,
+    ProgressCallback,
+    run_ffmpeg,
+    run_ffprobe,
+)
 from clipstitch.media.segment import Segment
 from clipstitch.spec import OutputSettings
 
@@ -24,7 +28,7 @@ def concat(
     destination: Path,
     *,
     delete_joined: bool = True,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> float:
     """Join `segments` in order into `destination`; returns the output's duration.

@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
 
@@ -54,6 +55,28 @@ CANCEL_POLL_SECONDS = 0.1
 ProgressCallback = Callable[[float], None]
 
 
+class Cancellation(Protocol):
+    """Anything that says whether work should stop, such as a threading.Event."""
+
+    def is_set(self) -> bool: ...
+
+
+class LinkedCancel:
+    """Set on its own (one clip failed) or through the caller's cancellation."""
+
+    def __init__(self, parent: Cancellation | None = None) -> None:
+        self._own = threading.Event()
+        self._parent = parent
+
+    def set(self) -> None:
+        self._own.set()
+
+    def is_set(self) -> bool:
+        return self._own.is_set() or (
+            self._parent is not None and self._parent.is_set()
+        )
+
+
 @dataclass(frozen=True)
 class Tools:
     """The ffmpeg and ffprobe binaries in use."""
@@ -93,7 +116,7 @@ def run_ffmpeg(
     *,
     duration: float | None = None,
     on_progress: ProgressCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
 ) -> None:
     """Run ffmpeg to completion; report progress 0..1 when the output duration is known.
 
@@ -133,7 +156,7 @@ def run_ffmpeg(
         raise FFmpegError("ffmpeg", returncode, "".join(stderr_lines))
 
 
-def _wait(process: subprocess.Popen[str], cancel: threading.Event | None) -> int:
+def _wait(process: subprocess.Popen[str], cancel: Cancellation | None) -> int:
     while True:
         try:
             return process.wait(timeout=CANCEL_POLL_SECONDS)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from clipstitch.errors import CancelledError, FFmpegError, UnusableClipError
 from clipstitch.media.encoding import h264_options, video_timescale
-from clipstitch.media.ffmpeg import SAFE_INPUT_OPTIONS, ProgressCallback, run_ffmpeg
+from clipstitch.media.ffmpeg import (
+    SAFE_INPUT_OPTIONS,
+    Cancellation,
+    ProgressCallback,
+    run_ffmpeg,
+)
 from clipstitch.media.filters import audio_graph, video_graph
 from clipstitch.media.preflight import ClipReport
 from clipstitch.media.probe import MediaInfo
@@ -22,7 +26,7 @@ def normalize(
     segment: Segment,
     *,
     threads: int = 1,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Segment:
     """Write `segment`'s video and audio files from the clip; returns the segment.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -16,6 +15,7 @@ from typing import TypeVar
 import psutil
 
 from clipstitch.errors import CancelledError, ClipError, ClipstitchError
+from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
 from clipstitch.media.preflight import Limits
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import (
@@ -79,7 +79,7 @@ def compose(
     *,
     max_memory: int | None = None,
     on_event: EventCallback | None = None,
-    cancel: threading.Event | None = None,
+    cancel: Cancellation | None = None,
     limits: Limits | None = None,
     fetch_settings: FetchSettings | None = None,
 ) -> ComposeResult:
@@ -96,16 +96,18 @@ def compose(
     destination = Path(output).resolve()
     destination.parent.mkdir(parents=True, exist_ok=True)
     budget = max_memory or default_budget()
+    stop = LinkedCancel(cancel)
     run = _Run(
         composition=composition,
         plan=plan_work(budget, composition.output),
         context=StepContext(
-            cancel=cancel or threading.Event(),
+            cancel=stop,
             budget=MemoryBudget(max(1, budget - PYTHON_RESERVE)),
             limits=limits or Limits(),
             fetch_settings=fetch_settings or FetchSettings(),
         ),
         on_event=on_event or (lambda event: None),
+        stop=stop,
     )
     return run.execute(destination)
 
@@ -116,6 +118,7 @@ class _Run:
     plan: WorkPlan
     context: StepContext
     on_event: EventCallback
+    stop: LinkedCancel
     stage_seconds: dict[str, float] = field(default_factory=dict)
     outcomes: dict[int, ClipOutcome] = field(default_factory=dict)
 
@@ -164,9 +167,10 @@ class _Run:
                 segments = [
                     segment for future in futures if (segment := self._collect(future))
                 ]
-            except BaseException:
-                self.context.cancel.set()
-                raise
+            except CancelledError as cancelled:
+                raise (_first_clip_error(futures) or cancelled) from None
+            finally:
+                self.stop.set()
         if not segments:
             raise ClipstitchError("no usable clips: every clip was skipped")
         return segments
@@ -187,7 +191,14 @@ class _Run:
             limits=self.context.limits,
             fetch_settings=self.context.fetch_settings,
         )
-        segment = prepare_clip(clip, index, self.composition.output, workdir, context)
+        try:
+            segment = prepare_clip(
+                clip, index, self.composition.output, workdir, context
+            )
+        except ClipError:
+            if self.composition.on_bad_clip is BadClipPolicy.FAIL:
+                self.stop.set()  # fail fast: the other clips' ffmpeg stop too
+            raise
         self.on_event(ProgressEvent(Stage.NORMALIZING, 1.0, clip=index, message="done"))
         return segment
 
@@ -236,6 +247,14 @@ class _Run:
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration
+
+
+def _first_clip_error(futures: list[Future[Segment]]) -> ClipError | None:
+    """The clip failure that made the other clips stop, if that is what happened."""
+    for future in futures:
+        if future.done() and isinstance(future.exception(), ClipError):
+            return future.exception()  # type: ignore[return-value]
+    return None
 
 
 def _tree_cpu_seconds() -> float:

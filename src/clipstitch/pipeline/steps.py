@@ -17,7 +17,7 @@ import httpx
 
 from clipstitch.errors import ClipError
 from clipstitch.media.concat import concat
-from clipstitch.media.ffmpeg import ProgressCallback
+from clipstitch.media.ffmpeg import Cancellation, ProgressCallback
 from clipstitch.media.normalize import normalize
 from clipstitch.media.preflight import ClipReport, Limits, preflight
 from clipstitch.media.probe import MediaInfo, probe
@@ -32,7 +32,7 @@ class StepContext:
     """What a step needs from whoever runs it."""
 
     threads: int = 1
-    cancel: threading.Event = field(default_factory=threading.Event)
+    cancel: Cancellation = field(default_factory=threading.Event)
     on_progress: ProgressCallback | None = None
     budget: MemoryBudget | None = None
     limits: Limits = field(default_factory=Limits)
