@@ -7,7 +7,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from clipstitch.jobs.callbacks import CallbackDispatcher
 from clipstitch.jobs.database import open_database
@@ -57,7 +56,7 @@ class Service:
         policy = SubmitPolicy(
             outbound,
             [Path(root) for root in settings.local_source_roots],
-            urlsplit(settings.storage_url).netloc if settings.storage_url else None,
+            settings.storage_url,
             settings.job_deadline_seconds,
         )
         return cls(settings, store, storage, policy, runner, metrics)

@@ -18,11 +18,11 @@ from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
 from clipstitch.jobs.states import Stage, StepStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.segment import Segment
+from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
 from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
 from clipstitch.spec import Clip, Composition
 from clipstitch.storage import ObjectStorage, StorageError
-from clipstitch.storage.objects import s3_key
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,9 @@ class StepExecutor:
     def _localize(self, clip: Clip, index: int, workdir: Path) -> Clip:
         if not clip.source.startswith("s3://"):
             return clip
-        _bucket, key = s3_key(clip.source)
+        key = self.storage.key_of(clip.source)
+        if key is None:
+            raise DownloadError("outside the configured bucket", index=index)
         destination = workdir / f"input-{index}{Path(key).suffix[:8]}"
         try:
             self.storage.download(key, destination)
@@ -111,6 +113,9 @@ class StepExecutor:
             segment = prepare_clip(local, index, composition.output, workdir, context)
         except ClipError as exc:
             raise exc.for_clip(index, clip.source) from exc
+        except OutboundRefusedError as exc:
+            # A redirect hop led somewhere the outbound policy refuses.
+            raise DownloadError(str(exc), index=index, source=clip.source) from exc
         return replace(segment, source=clip.source)
 
     def _keep(self, step: StepRecord, segment: Segment) -> Segment:

@@ -26,6 +26,7 @@ from clipstitch.jobs.callbacks import CallbackDispatcher
 from clipstitch.jobs.execute import MissingSegmentsError, StepExecutor
 from clipstitch.jobs.leases import StepLeases, reopen_clips
 from clipstitch.jobs.metrics import ServiceMetrics
+from clipstitch.jobs.orphans import mark_owner, reap_orphans
 from clipstitch.jobs.records import JsonObject, StepRecord
 from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.states import JobStatus, Stage, StepKind
@@ -89,6 +90,7 @@ class Runner:
 
     def start(self) -> None:
         """Start the scheduler, heartbeat, janitor and callback loops."""
+        reap_orphans(self.settings.work_dir)
         for name, loop in (
             ("scheduler", self._schedule),
             ("heartbeat", self._heartbeat),
@@ -159,6 +161,7 @@ class Runner:
         try:
             shutil.rmtree(workdir, ignore_errors=True)
             workdir.mkdir(parents=True)
+            mark_owner(workdir)
             self._execute(running, workdir)
         except Exception:
             logger.exception("job %s step %d crashed", step.job_id, step.position)

@@ -80,6 +80,11 @@ class ServiceSettings(BaseSettings):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -24,12 +24,12 @@ class SubmitPolicy:
         self,
         outbound: OutboundPolicy,
         local_roots: Sequence[Path],
-        s3_bucket: str | None,
+        storage_url: str | None,
         default_deadline: float,
     ) -> None:
         self.outbound = outbound
         self.local_roots = [root.resolve() for root in local_roots]
-        self.s3_bucket = s3_bucket
+        self.storage_url = storage_url.rstrip("/") if storage_url else None
         self.default_deadline = default_deadline
 
     def new_job(
@@ -89,10 +89,9 @@ class SubmitPolicy:
             raise SourceRefusedError(f"{what}: {exc}") from exc
 
     def _check_s3(self, index: int, source: str) -> None:
-        bucket = urlsplit(source).netloc
-        if self.s3_bucket is None or bucket != self.s3_bucket:
+        if self.storage_url is None or not source.startswith(self.storage_url + "/"):
             raise SourceRefusedError(
-                f"clip {index}: s3:// sources must be in the configured bucket"
+                f"clip {index}: s3:// sources must be under the storage URL"
             )
 
     def _check_local(self, index: int, source: str) -> None:

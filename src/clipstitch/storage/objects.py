@@ -28,9 +28,15 @@ class ObjectStorage:
     """Put, get, sign and delete objects by key, whatever the backend."""
 
     def __init__(
-        self, store: Any, *, local_root: Path | None, presign: timedelta
+        self,
+        store: Any,
+        *,
+        local_root: Path | None,
+        presign: timedelta,
+        url: str | None = None,
     ) -> None:
         self.store = store
+        self.url = url
         self.local_root = local_root
         self.presign = presign
 
@@ -69,7 +75,13 @@ class ObjectStorage:
             },
             **config,
         )
-        return cls(store, local_root=None, presign=presign)
+        return cls(store, local_root=None, presign=presign, url=url.rstrip("/"))
+
+    def key_of(self, source: str) -> str | None:
+        """The key of an s3:// source inside this store, or None if outside it."""
+        if self.url is None or not source.startswith(self.url + "/"):
+            return None
+        return source[len(self.url) + 1 :]
 
     def upload(self, key: str, path: Path) -> int:
         """Upload a file (multipart when large); the object appears whole or not."""
@@ -133,9 +145,3 @@ class ObjectStorage:
             return int(obstore.head(self.store, key)["size"])
         except FileNotFoundError:
             return None
-
-
-def s3_key(source: str) -> tuple[str, str]:
-    """Bucket and key of an s3://bucket/key source."""
-    parts = urlsplit(source)
-    return parts.netloc, parts.path.lstrip("/")
