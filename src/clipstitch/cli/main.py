@@ -14,11 +14,13 @@ from rich.console import Console
 
 from clipstitch.cli import service
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
+from clipstitch.cli.planning import clips_table, machines_table, plan_dict, totals_table
 from clipstitch.cli.units import parse_size
 from clipstitch.errors import ClipError, ClipstitchError
 from clipstitch.media.preflight import ClipReport
 from clipstitch.pipeline.compose import ComposeResult, compose
 from clipstitch.pipeline.steps import StepContext, inspect_clip
+from clipstitch.planning.plan import plan_composition
 from clipstitch.spec import (
     BadClipPolicy,
     Clip,
@@ -119,6 +121,27 @@ def probe(
     Console().print(clip_table(rows))
     if any(report is None for _, _, report, _ in rows):
         raise typer.Exit(1)
+
+
+@app.command()
+def plan(
+    inputs: Annotated[list[str], typer.Argument(help="Clips, or one spec.json.")],
+    max_memory: Annotated[
+        str | None, typer.Option(help="Memory budget to plan for, e.g. 512M.")
+    ] = None,
+    cpus: Annotated[float | None, typer.Option(help="Cores to plan for.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Predict memory, disk and time, and the smallest machine that fits."""
+    composition = _composition(inputs, None, None, None, None, False)
+    budget = _size(max_memory)
+    result = _run(lambda: plan_composition(composition, budget, cpus))
+    if json_output:
+        typer.echo(json.dumps(plan_dict(result), indent=2))
+        return
+    out = Console()
+    for table in (clips_table(result), totals_table(result), machines_table(result)):
+        out.print(table)
 
 
 @app.command()

@@ -13,6 +13,7 @@ from pathlib import Path
 import psutil
 
 from clipstitch.media.probe import MediaInfo
+from clipstitch.pipeline.costs import cost_model
 from clipstitch.spec import OutputSettings
 
 logger = logging.getLogger(__name__)
@@ -22,17 +23,10 @@ MIB = 1 << 20
 # container's limit (the page cache of written files is charged to it too).
 DEFAULT_RAM_SHARE = 0.5
 CONTAINER_SHARE = 0.8
-# What this Python process itself holds while composing (interpreter, libraries).
-PYTHON_RESERVE = 50 * MIB
-# Measured on ffmpeg 5.1 + libx264 veryfast (RSS, shared libraries included): a
-# fixed part per process, bytes per decoded input pixel (per decoding thread) and
-# per encoded output pixel (x264 lookahead and reference frames).
-FFMPEG_BASE = 60 * MIB
-DECODE_BYTES_PER_PIXEL = 5.0
-ENCODE_BYTES_PER_PIXEL = 75.0
-ENCODE_BYTES_PER_PIXEL_PER_THREAD = 27.0
-HDR_BYTES_PER_PIXEL = 12.0
-COPY_PROCESS = 60 * MIB
+# What this Python process itself holds while composing, and one ffmpeg that
+# copies a stream: both from the calibrated cost model.
+PYTHON_RESERVE = cost_model().python_bytes
+COPY_PROCESS = cost_model().copy_process_bytes
 CGROUP_FILES = (
     Path("/sys/fs/cgroup/memory.max"),
     Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),
@@ -67,18 +61,23 @@ def clip_memory(
     if copy or info.video is None:
         return COPY_PROCESS
     pixels = info.video.width * info.video.height
-    decode = pixels * DECODE_BYTES_PER_PIXEL * threads
-    if info.video.hdr:
-        decode += output.width * output.height * HDR_BYTES_PER_PIXEL
-    return FFMPEG_BASE + int(decode + encode_memory(output, threads))
+    return clip_memory_for(pixels, output, threads, hdr=info.video.hdr)
 
 
-def encode_memory(output: OutputSettings, threads: int) -> float:
-    pixels = output.width * output.height
-    per_pixel = ENCODE_BYTES_PER_PIXEL + ENCODE_BYTES_PER_PIXEL_PER_THREAD * (
-        threads - 1
+def clip_memory_for(
+    input_pixels: int, output: OutputSettings, threads: int, hdr: bool = False
+) -> int:
+    """Predicted peak RSS of one re-encoding ffmpeg, from picture sizes alone."""
+    costs = cost_model()
+    output_pixels = output.width * output.height
+    decode = input_pixels * costs.decode_bytes_per_pixel * threads
+    if hdr:
+        decode += output_pixels * costs.hdr_bytes_per_pixel
+    per_pixel = (
+        costs.encode_bytes_per_pixel
+        + costs.encode_bytes_per_pixel_per_thread * (threads - 1)
     )
-    return pixels * per_pixel
+    return costs.ffmpeg_base_bytes + int(decode + output_pixels * per_pixel)
 
 
 @dataclass(frozen=True)
@@ -100,9 +99,7 @@ def plan_work(
     small clips still run beside it: each ffmpeg reserves its own share first.
     """
     cores = cpus or os.cpu_count() or 1
-    typical = (
-        FFMPEG_BASE + 1920 * 1080 * DECODE_BYTES_PER_PIXEL + encode_memory(output, 1)
-    )
+    typical = clip_memory_for(1920 * 1080, output, threads=1)
     room = max(0, budget_bytes - PYTHON_RESERVE)
     encoders = max(1, min(cores, int(room // typical)))
     threads = max(1, cores // encoders)

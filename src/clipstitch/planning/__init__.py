@@ -1,0 +1,1 @@
+"""Know before you run: predicted memory, disk and time of a composition."""
