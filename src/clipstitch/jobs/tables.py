@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Float,
@@ -34,9 +35,9 @@ jobs = Table(
     Column("error", Text),
     Column("warnings", Text, nullable=False),
     Column("output_key", Text),
-    Column("output_bytes", Integer),
+    Column("output_bytes", BigInteger),
     Column("output_summary", Text),
-    Column("peak_memory_bytes", Integer, nullable=False, default=0),
+    Column("peak_memory_bytes", BigInteger, nullable=False, default=0),
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Column("created_at", Float, nullable=False),
     Column("started_at", Float),
