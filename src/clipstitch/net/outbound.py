@@ -79,6 +79,8 @@ class OutboundPolicy:
         if not host:
             raise OutboundRefusedError(f"{_redact(url)}: no host")
         port = parts.port or DEFAULT_PORTS[parts.scheme]
+        if host.lower() in METADATA_HOSTS:
+            raise OutboundRefusedError(f"{host}: cloud metadata hosts are refused")
         addresses = resolve(host, port)
         for address in addresses:
             self.check_address(host, address, port)
@@ -88,8 +90,6 @@ class OutboundPolicy:
         """Refuse non-public addresses and metadata hosts unless allowlisted."""
         if any(rule.admits(host, address, port) for rule in self.allow):
             return
-        if host.lower() in METADATA_HOSTS:
-            raise OutboundRefusedError(f"{host}: cloud metadata hosts are refused")
         if not _is_public(address):
             raise OutboundRefusedError(
                 f"{host} resolves to {address}, a {_kind(address)} address; refused"
