@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+
+from clipstitch.net.signing import SIGNATURE_HEADER, verify
 from service.conftest import ServerFactory
 from service.helpers import (
     CALLBACK_SECRET,
@@ -18,8 +20,6 @@ from service.helpers import (
     wait_finished,
     wait_for,
 )
-
-from clipstitch.net.signing import SIGNATURE_HEADER, verify
 
 CEILING = 450 * 1024 * 1024
 

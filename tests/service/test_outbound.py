@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from service.conftest import ServerFactory
-from service.helpers import SMALL_OUTPUT, Peer, free_port, wait_finished
 
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
-
+from service.conftest import ServerFactory
+from service.helpers import SMALL_OUTPUT, Peer, free_port, wait_finished
 
 REFUSED = [
     ("http://10.0.0.1/a.mp4", "private"),

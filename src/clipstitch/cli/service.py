@@ -46,9 +46,9 @@ def serve(
 
     if config is not None:
         os.environ[CONFIG_FILE_VARIABLE] = str(config)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    root = logging.getLogger()
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)  # one line per job event, unless --debug
     settings = ServiceSettings()
     app = create_app(settings)
     uvicorn.run(app, host=host or settings.host, port=port or settings.port)
