@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -32,11 +33,13 @@ def make_clip(
     path: Path, seconds: float, tone: int = 440, size: str = "320x240"
 ) -> Path:
     """A synthetic H.264 + AAC clip made with ffmpeg's lavfi sources."""
+    video = f"testsrc2=size={size}:rate=30:duration={seconds}"
+    audio = f"sine=frequency={tone}:sample_rate=48000:duration={seconds}"
     subprocess.run(
         [
             "ffmpeg", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency={tone}:sample_rate=48000:duration={seconds}",
+            "-f", "lavfi", "-i", video,
+            "-f", "lavfi", "-i", audio,
             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-shortest", str(path),
         ],
@@ -158,10 +161,8 @@ def kill_orphans(root: Path) -> None:
     """Kill ffmpeg processes working under `root` (left by a kill -9)."""
     for process in psutil.process_iter(["cmdline"]):
         if any(str(root) in argument for argument in process.info["cmdline"] or []):
-            try:
+            with contextlib.suppress(psutil.Error):
                 process.kill()
-            except psutil.Error:
-                pass
 
 
 def wait_for(

@@ -47,8 +47,11 @@ def weed_binary() -> str:
 def start_seaweed(folder: Path) -> Seaweed:
     """Start `weed mini` with credentials enforced and one bucket; wait for S3."""
     config = folder / "s3.json"
-    identity = {"name": "admin", "actions": ["Admin", "Read", "Write", "List", "Tagging"],
-                "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}  # fmt: skip
+    identity = {
+        "name": "admin",
+        "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+    }
     config.write_text(json.dumps({"identities": [identity]}))
     master, volume, filer, s3, admin = _free_ports(5)
     command = [
@@ -74,9 +77,10 @@ def _wait_ready(seaweed: Seaweed, folder: Path, timeout: float = 60) -> None:
             raise RuntimeError((folder / "weed.log").read_text()[-3000:])
         try:
             # 403 for an anonymous request means S3 is up and enforcing credentials.
-            if httpx.get(seaweed.endpoint, timeout=1).status_code in (200, 403):
-                if "S3 Endpoint" in (folder / "weed.log").read_text(errors="replace"):
-                    return
+            status = httpx.get(seaweed.endpoint, timeout=1).status_code
+            started = "S3 Endpoint" in (folder / "weed.log").read_text(errors="replace")
+            if status in (200, 403) and started:
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)

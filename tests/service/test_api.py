@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -163,7 +165,7 @@ def test_cli_submit_wait_and_status(
     server = start_server()
     spec = tmp_path / "spec.json"
     spec.write_text(
-        f'{{"clips": ["{clips / "c0.mp4"}"], "output": {{"width": 320, "height": 240}}}}'
+        json.dumps({"clips": [str(clips / "c0.mp4")], "output": SMALL_OUTPUT})
     )
     env = {"CLIPSTITCH_SERVER": server.url, "CLIPSTITCH_API_KEY": API_KEY}
     command = [sys.executable, "-m", "clipstitch.cli.main"]
@@ -183,6 +185,4 @@ def test_cli_submit_wait_and_status(
 
 
 def _environ() -> dict[str, str]:
-    import os
-
     return dict(os.environ)

@@ -53,8 +53,8 @@ def test_allowed_download_works_and_redirect_hops_are_checked(
     server = start_server(CLIPSTITCH_OUTBOUND_ALLOW=f"127.0.0.1:{media.port}")
     hidden = f"http://127.0.0.1:{free_port()}/c0.mp4"
     redirect = f"{media.url}/redirect?to={hidden}"
-    fine = {"clips": [f"{media.url}/c0.mp4", f"{media.url}/redirect?to={media.url}/c1.mp4"],
-            "output": SMALL_OUTPUT}  # fmt: skip
+    hop = f"{media.url}/redirect?to={media.url}/c1.mp4"
+    fine = {"clips": [f"{media.url}/c0.mp4", hop], "output": SMALL_OUTPUT}
     sneaky = {"clips": [f"{media.url}/c0.mp4", redirect], "output": SMALL_OUTPUT}
     with server.client() as client:
         good = wait_finished(
