@@ -20,14 +20,10 @@ COLUMNS = ("output_bytes", "peak_memory_bytes")
 def upgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         for name in COLUMNS:
-            batch.alter_column(
-                name, type_=sa.BigInteger(), existing_type=sa.Integer()
-            )
+            batch.alter_column(name, type_=sa.BigInteger(), existing_type=sa.Integer())
 
 
 def downgrade() -> None:
     with op.batch_alter_table("jobs") as batch:
         for name in COLUMNS:
-            batch.alter_column(
-                name, type_=sa.Integer(), existing_type=sa.BigInteger()
-            )
+            batch.alter_column(name, type_=sa.Integer(), existing_type=sa.BigInteger())
