@@ -69,6 +69,8 @@ class StepExecutor:
             logger.info("job %s clip %d: segment reused", job.id, step.position)
             return replace(cached, index=step.position, source=clip.source)
         on_stage(Stage.FETCHING)
+        # TODO: cancel an in-flight download; fetch() does not watch context.cancel,
+        # so a cancel during a slow download waits for it (or its timeout).
         local = self._localize(clip, step.position, workdir)
         segment = self._prepare(
             local, clip, step.position, composition, workdir, context

@@ -43,6 +43,8 @@ class ServiceMetrics:
     def __init__(self, store: JobStore, budget_bytes: int) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_StoreCollector(store))
+        # TODO: durations per stage (fetch, probe, normalize, join, upload); the
+        # step functions report progress, not stage boundaries.
         self.step_seconds = Histogram(
             "clipstitch_step_duration_seconds",
             "Wall time of steps: clip = fetch+probe+normalize, join = join+upload.",

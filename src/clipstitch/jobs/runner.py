@@ -229,6 +229,7 @@ class Runner:
         self.leases.report(running.step.id, stage, 0.0)
 
     def _progress(self, running: RunningStep, fraction: float) -> None:
+        # TODO: report `probing` separately; prepare_clip only reports encode progress.
         if running.stage in (None, Stage.FETCHING):
             running.stage = Stage.NORMALIZING
         running.progress = fraction
@@ -334,6 +335,8 @@ class Runner:
                 running.cancel.set()
         job_ids = sorted({running.step.job_id for running in active.values()})
         if job_ids:
+            # TODO: per-job memory; this is the whole server tree's RSS while the
+            # job ran, shared by jobs running at the same time.
             rss = tree_rss(process)
             self.metrics.memory_sample(rss)
             self.store.raise_peak_memory(job_ids, rss)
@@ -364,6 +367,7 @@ class Runner:
         self._drop_stale_segments()
 
     def _drop_stale_segments(self) -> None:
+        # TODO: evict by disk space too, not only by age.
         horizon = time.time() - self.settings.segment_cache_seconds
         for key in self.store.stale_segments(horizon):
             self.store.forget_segment(key)

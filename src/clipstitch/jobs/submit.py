@@ -63,6 +63,8 @@ class SubmitPolicy:
             callback_url=callback_url,
             metadata=metadata,
             deadline_at=time.time() + (deadline_seconds or self.default_deadline),
+            # TODO: key URL sources by ETag or content hash; a URL whose content
+            # changes within SEGMENT_CACHE_SECONDS reuses the old segment.
             cache_keys=[
                 segment_key(clip, composition.output) for clip in composition.clips
             ],

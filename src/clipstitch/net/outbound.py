@@ -139,7 +139,10 @@ def _split_port(text: str) -> tuple[str, int | None]:
 
 def _redact(url: str) -> str:
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or ''}/…" if parts.scheme else "URL"
+    if not parts.scheme:
+        return "URL"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or ''}{port}/…"
 
 
 class SafeTransport(httpx.BaseTransport):
@@ -167,6 +170,25 @@ class SafeTransport(httpx.BaseTransport):
 def _host_header(request: httpx.Request, host: str) -> str:
     port = request.url.port
     return host if port is None else f"{host}:{port}"
+
+
+class RedactUrls(logging.Filter):
+    """Cuts URLs in httpx's request log lines down to scheme and host."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if str(record.msg).startswith("HTTP Request:") and isinstance(
+            record.args, tuple
+        ):
+            record.args = tuple(
+                _redact(str(arg)) if isinstance(arg, httpx.URL) else arg
+                for arg in record.args
+            )
+        return True
+
+
+# Presigned download URLs and Trigger.dev waitpoint URLs are credentials; httpx
+# logs every request URL whole at INFO, so its log lines are redacted here.
+logging.getLogger("httpx").addFilter(RedactUrls())
 
 
 def safe_client(
