@@ -13,7 +13,7 @@ from fastapi import APIRouter, FastAPI
 
 from clipstitch.api import errors
 from clipstitch.api.routers import compositions, health, metrics
-from clipstitch.api.service import Service
+from clipstitch.api.service import Engine, Service
 from clipstitch.jobs.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -21,9 +21,11 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/v1"
 
 
-def create_app(settings: ServiceSettings | None = None) -> FastAPI:
+def create_app(
+    settings: ServiceSettings | None = None, engine: Engine = "embedded"
+) -> FastAPI:
     """The clipstitch API, with its runner started and stopped by the lifespan."""
-    service = Service.build(settings or ServiceSettings())
+    service = Service.build(settings or ServiceSettings(), engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal, Protocol
 
 from clipstitch.jobs.callbacks import CallbackDispatcher
 from clipstitch.jobs.database import open_database
@@ -22,6 +23,18 @@ from clipstitch.storage import ObjectStorage
 
 logger = logging.getLogger(__name__)
 
+Engine = Literal["embedded", "temporal"]
+
+
+class JobRunner(Protocol):
+    """What the API needs of whatever runs the jobs: the embedded runner or Temporal."""
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 10.0) -> None: ...
+
+    def poke(self) -> None: ...
+
 
 @dataclass
 class Service:
@@ -31,14 +44,14 @@ class Service:
     store: JobStore
     storage: ObjectStorage
     submit_policy: SubmitPolicy
-    runner: Runner
+    runner: JobRunner
     metrics: ServiceMetrics
 
     @classmethod
-    def build(cls, settings: ServiceSettings) -> Service:
+    def build(cls, settings: ServiceSettings, engine: Engine = "embedded") -> Service:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         store = JobStore(open_database(settings.resolved_database_url))
-        storage = _storage(settings)
+        storage = storage_from_settings(settings)
         outbound = OutboundPolicy.from_strings(settings.outbound_allow)
         budget_bytes = settings.max_memory or default_budget()
         budget = MemoryBudget(max(1, budget_bytes - PYTHON_RESERVE))
@@ -51,8 +64,12 @@ class Service:
             backoff_seconds=settings.callback_backoff_seconds,
             timeout=settings.callback_timeout,
         )
-        executor = StepExecutor(store, storage, settings.segment_dir)
-        runner = Runner(settings, store, executor, budget, metrics, dispatcher)
+        runner: JobRunner
+        if engine == "temporal":
+            runner = _temporal_runner(settings, store, dispatcher)
+        else:
+            executor = StepExecutor(store, storage, settings.segment_dir)
+            runner = Runner(settings, store, executor, budget, metrics, dispatcher)
         policy = SubmitPolicy(
             outbound,
             [Path(root) for root in settings.local_source_roots],
@@ -62,7 +79,18 @@ class Service:
         return cls(settings, store, storage, policy, runner, metrics)
 
 
-def _storage(settings: ServiceSettings) -> ObjectStorage:
+def _temporal_runner(
+    settings: ServiceSettings, store: JobStore, dispatcher: CallbackDispatcher
+) -> JobRunner:
+    # Imported here: temporalio is an optional extra (clipstitch[temporal]).
+    from clipstitch.temporal.dispatch import TemporalRunner
+    from clipstitch.temporal.settings import TemporalSettings
+
+    return TemporalRunner(settings, TemporalSettings(), store, dispatcher)
+
+
+def storage_from_settings(settings: ServiceSettings) -> ObjectStorage:
+    """The configured object storage: S3 when storage_url is set, else local."""
     if not settings.storage_url:
         return ObjectStorage.local(settings.data_dir / "objects")
     secret = settings.s3_secret_access_key

@@ -12,7 +12,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
-from clipstitch.cli import service
+from clipstitch.cli import service, worker
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
 from clipstitch.cli.planning import clips_table, machines_table, plan_dict, totals_table
 from clipstitch.cli.units import parse_size
@@ -220,6 +220,7 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
 
 
 service.register(app)
+worker.register(app)
 
 if __name__ == "__main__":
     app()

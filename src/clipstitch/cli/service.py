@@ -6,6 +6,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -31,14 +32,27 @@ KeyOption = Annotated[
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 
 
+class EngineChoice(StrEnum):
+    """Where a server's jobs run."""
+
+    EMBEDDED = "embedded"  # in the server process, on SQLite leases
+    TEMPORAL = "temporal"  # on `clipstitch worker --engine temporal` processes
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     config: Annotated[
         Path | None, typer.Option(help="TOML settings file (CLIPSTITCH_CONFIG).")
     ] = None,
+    engine: Annotated[
+        EngineChoice,
+        typer.Option(
+            envvar="CLIPSTITCH_ENGINE", help="Run jobs in-process, or on Temporal."
+        ),
+    ] = EngineChoice.EMBEDDED,
 ) -> None:
-    """Run the job service: HTTP API plus the embedded runner."""
+    """Run the job service: HTTP API plus the embedded runner (or Temporal)."""
     import uvicorn
 
     from clipstitch.api.main import create_app
@@ -50,7 +64,9 @@ def serve(
     if root.level > logging.INFO:
         root.setLevel(logging.INFO)  # one line per job event, unless --debug
     settings = ServiceSettings()
-    app = create_app(settings)
+    app = create_app(
+        settings, "temporal" if engine == EngineChoice.TEMPORAL else "embedded"
+    )
     uvicorn.run(app, host=host or settings.host, port=port or settings.port)
 
 
