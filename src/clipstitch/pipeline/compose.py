@@ -168,9 +168,11 @@ class _Run:
                     segment for future in futures if (segment := self._collect(future))
                 ]
             except CancelledError as cancelled:
-                raise (_first_clip_error(futures) or cancelled) from None
-            finally:
                 self.stop.set()
+                raise (_first_clip_error(futures) or cancelled) from None
+            except BaseException:
+                self.stop.set()  # the join shares this event: set it only on failure
+                raise
         if not segments:
             raise ClipstitchError("no usable clips: every clip was skipped")
         return segments
