@@ -23,6 +23,11 @@ KNOWN_MATRICES = {
 # the blur hides the upscaling.
 BLUR_DOWNSCALE = 8
 BLUR_RADIUS = 8
+# boxblur refuses a radius over half a plane's side, which small outputs reach.
+_BOX_BLUR = (
+    f"boxblur=lr='min({BLUR_RADIUS},floor(min(w,h)/2))':lp=2"
+    f":cr='min({BLUR_RADIUS},floor(min(cw,ch)/2))':cp=2"
+)
 OUTPUT_COLOR = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 
 
@@ -89,7 +94,7 @@ def _blurred_background(video: VideoStream, cover: Placement) -> str:
     )
     return (
         f"{_scale(video, small)},crop=w={small.frame_width}:h={small.frame_height},"
-        f"boxblur={BLUR_RADIUS}:2,scale=w={cover.frame_width}:h={cover.frame_height}"
+        f"{_BOX_BLUR},scale=w={cover.frame_width}:h={cover.frame_height}"
         ",setsar=1"
     )
 

@@ -88,7 +88,7 @@ def _video_output(
         # Every segment must share one time base, or the concat demuxer
         # misplaces the packets of the segments after the first.
         timescale = str(video_timescale(output.frame_rate))
-        copy = ["-c:v", "copy", "-video_track_timescale", timescale]
+        copy = ["-c:v", "copy", "-video_track_timescale", timescale, *BT709_LABEL]
         return ["-map", f"0:{info.video.index}", *copy, *common]
     return [
         "-map", "[v]",
@@ -97,6 +97,15 @@ def _video_output(
         *h264_options(output, threads),
         *common,
     ]  # fmt: skip
+
+
+# A copied clip's parameter sets state BT.709 limited range like the encoded
+# segments: the decoder keeps the colour of the previous segment's SPS otherwise.
+BT709_LABEL = (
+    "-bsf:v",
+    "h264_metadata=colour_primaries=1:transfer_characteristics=1"
+    ":matrix_coefficients=1:video_full_range_flag=0",
+)
 
 
 def _remove(segment: Segment) -> None:

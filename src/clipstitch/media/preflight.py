@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from clipstitch.errors import UnusableClipError
-from clipstitch.media.filters import frames_for, samples_for
+from clipstitch.media.filters import HD_HEIGHT, frames_for, samples_for
 from clipstitch.media.orientation import Orientation
 from clipstitch.media.probe import MediaInfo, VideoStream
 from clipstitch.spec import Clip, OutputSettings
@@ -109,9 +109,21 @@ def video_matches(video: VideoStream, output: OutputSettings) -> bool:
         and video.orientation is Orientation.UPRIGHT
         and video.frame_rate == output.frame_rate
         and not video.variable_frame_rate
-        and video.color_space in BT709_OR_UNSET
-        and video.color_transfer in BT709_OR_UNSET
+        and _colour_is_bt709(video)
     )
+
+
+def _colour_is_bt709(video: VideoStream) -> bool:
+    """BT.709 as stated, or as the re-encode would assume for an unlabelled clip.
+
+    An unlabelled SD clip is taken as BT.601 when re-encoded, so copying it into
+    the BT.709 output would shift its colours.
+    """
+    if video.color_space not in BT709_OR_UNSET:
+        return False
+    if video.color_transfer not in BT709_OR_UNSET:
+        return False
+    return video.color_space == "bt709" or min(video.width, video.height) >= HD_HEIGHT
 
 
 def _fixes(info: MediaInfo, video: VideoStream, output: OutputSettings) -> list[str]:
