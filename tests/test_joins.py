@@ -1,0 +1,52 @@
+"""Over 100 joins, A/V sync holds at every N00 and nothing drifts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import accumulate
+from pathlib import Path
+
+import pytest
+
+from clipstitch import Composition, OutputSettings, compose
+from media_checks import Timeline, durations
+
+FRAME = 1 / 30
+SLACK = 0.002
+JOINS = 120
+PAL_CLIP_SECONDS = 0.92  # 23 frames at 25 fps: not a whole number of 30 fps frames
+
+
+@pytest.fixture(scope="module")
+def pal_clip(make_clip: Callable[..., Path]) -> Path:
+    """A 25 fps clip with 44.1 kHz audio, as from a European camera."""
+    return make_clip(
+        "pal_25fps_44k.mp4",
+        "-f", "lavfi", "-i", f"testsrc2=s=160x90:r=25:d={PAL_CLIP_SECONDS}",
+        "-f", "lavfi", "-i", f"sine=f=440:r=44100:d={PAL_CLIP_SECONDS}",
+        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-ar", "44100", "-ac", "2",
+    )  # fmt: skip
+
+
+@pytest.mark.slow
+def test_many_joins_stay_in_sync(n00: Path, pal_clip: Path, tmp_path: Path) -> None:
+    clips = [str(n00) if index % 2 == 0 else str(pal_clip) for index in range(JOINS)]
+    output = OutputSettings(
+        width=160, height=90, fps="30", video={"preset": "ultrafast"}
+    )
+    result = compose(Composition(clips=clips, output=output), tmp_path / "many.mp4")
+    lengths = [clip.duration for clip in result.clips]
+    starts = [0.0, *accumulate(lengths)][:-1]
+    timeline = Timeline(result.output)
+    measured = durations(result.output)
+
+    assert lengths[1::2] == pytest.approx([PAL_CLIP_SECONDS] * (JOINS // 2), abs=FRAME)
+    assert measured.video == pytest.approx(sum(lengths), abs=SLACK)
+    assert measured.audio == pytest.approx(measured.video, abs=FRAME)
+    for index in range(0, JOINS, 2):
+        edges = timeline.edges(starts[index])
+        assert edges.gap <= FRAME + SLACK, (
+            f"N00 #{index} at {starts[index]:.3f} s: {edges}"
+        )
+        assert edges.picture == pytest.approx(starts[index] + 0.5, abs=FRAME + SLACK)
