@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clipstitch.cli import service, worker
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
@@ -186,7 +187,8 @@ def _run(work: Callable[[], T]) -> T:
     except (ClipstitchError, ValueError) as exc:
         if state["debug"]:
             raise
-        console.print(f"[red]error:[/red] {exc}")
+        # One line however narrow the terminal; brackets in paths are not markup.
+        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
 
 
