@@ -1,0 +1,65 @@
+"""The command line: compose, probe, and one clean line on error."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from media_checks import N00_DURATION, durations
+
+CLIPSTITCH = Path(sys.executable).parent / "clipstitch"
+SMALL_FLAGS = ["--width", "320", "--height", "180", "--fps", "30"]
+
+
+def clipstitch(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [str(CLIPSTITCH), *arguments]
+    wide = os.environ | {"COLUMNS": "200"}  # tables keep each reason on one row
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=wide
+    )
+
+
+def clipstitch_narrow(*arguments: str) -> subprocess.CompletedProcess[str]:
+    command = [str(CLIPSTITCH), *arguments]
+    narrow = os.environ | {"COLUMNS": "60"}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env=narrow
+    )
+
+
+def test_compose_writes_the_output(n00: Path, tmp_path: Path) -> None:
+    output = tmp_path / "out.mp4"
+    done = clipstitch("compose", str(n00), str(n00), "-o", str(output), *SMALL_FLAGS)
+    assert done.returncode == 0, done.stderr
+    assert durations(output).video == 2 * N00_DURATION
+
+
+def test_compose_error_is_one_clean_line(
+    n00: Path, case_path: Callable[[str], Path], tmp_path: Path
+) -> None:
+    empty, output = case_path("B18"), tmp_path / "out.mp4"
+    done = clipstitch_narrow(
+        "compose", str(n00), str(empty), "-o", str(output), *SMALL_FLAGS
+    )
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("error: clip 1") and str(empty) in lines[0]
+    assert not output.exists()
+
+
+def test_probe_reports_each_clip(n00: Path, case_path: Callable[[str], Path]) -> None:
+    done = clipstitch("probe", str(n00), str(case_path("B02")))
+    assert done.returncode == 1
+    assert "no video stream" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+def test_probe_of_good_clips_succeeds(case_path: Callable[[str], Path]) -> None:
+    done = clipstitch("probe", str(case_path("B10")))
+    assert done.returncode == 0, done.stderr
+    assert "upright" in done.stdout
