@@ -1,0 +1,1 @@
+"""Benchmarks for clipstitch; run `python -m bench.run` (see README.md)."""
