@@ -15,11 +15,12 @@ from pathlib import Path
 
 from clipstitch.errors import ClipError, ClipstitchError, DownloadError
 from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
-from clipstitch.jobs.states import Stage, StepStatus
+from clipstitch.jobs.states import StepStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.segment import Segment
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
+from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
 from clipstitch.spec import Clip, Composition
 from clipstitch.storage import ObjectStorage, StorageError
@@ -69,8 +70,6 @@ class StepExecutor:
             logger.info("job %s clip %d: segment reused", job.id, step.position)
             return replace(cached, index=step.position, source=clip.source)
         on_stage(Stage.FETCHING)
-        # TODO: cancel an in-flight download; fetch() does not watch context.cancel,
-        # so a cancel during a slow download waits for it (or its timeout).
         local = self._localize(clip, step.position, workdir)
         segment = self._prepare(
             local, clip, step.position, composition, workdir, context

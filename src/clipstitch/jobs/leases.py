@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, Update, func, select, update
 
 from clipstitch.jobs.records import JsonObject, StepRecord, encode
-from clipstitch.jobs.states import JobStatus, Stage, StepKind, StepStatus
+from clipstitch.jobs.states import JobStatus, StepKind, StepStatus
 from clipstitch.jobs.tables import jobs, steps
+from clipstitch.pipeline.progress import Stage
 
 CLAIM_SCAN = 50
 

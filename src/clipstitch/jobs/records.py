@@ -10,10 +10,10 @@ from typing import Any
 from clipstitch.jobs.states import (
     CallbackStatus,
     JobStatus,
-    Stage,
     StepKind,
     StepStatus,
 )
+from clipstitch.pipeline.progress import Stage
 
 JsonObject = dict[str, Any]
 

@@ -29,12 +29,13 @@ from clipstitch.jobs.metrics import ServiceMetrics
 from clipstitch.jobs.orphans import mark_owner, reap_orphans
 from clipstitch.jobs.records import JsonObject, StepRecord
 from clipstitch.jobs.settings import ServiceSettings
-from clipstitch.jobs.states import JobStatus, Stage, StepKind
+from clipstitch.jobs.states import JobStatus, StepKind
 from clipstitch.jobs.store import JobStore
 from clipstitch.net.outbound import OutboundPolicy, safe_client
 from clipstitch.pipeline.budget import MemoryBudget, plan_work
 from clipstitch.pipeline.fetch import FetchSettings
 from clipstitch.pipeline.memory import tree_rss
+from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import StepContext
 from clipstitch.spec import BadClipPolicy, Composition
 
@@ -215,6 +216,7 @@ class Runner:
             threads=threads,
             cancel=running.cancel,
             on_progress=lambda fraction: self._progress(running, fraction),
+            on_stage=lambda stage: self._stage(running, stage),
             budget=self.budget,
             fetch_settings=FetchSettings(
                 read_timeout=self.settings.download_timeout,
@@ -229,12 +231,9 @@ class Runner:
         self.leases.report(running.step.id, stage, 0.0)
 
     def _progress(self, running: RunningStep, fraction: float) -> None:
-        # TODO: report `probing` separately; prepare_clip only reports encode progress.
-        if running.stage in (None, Stage.FETCHING):
-            running.stage = Stage.NORMALIZING
         running.progress = fraction
         now = time.monotonic()
-        if now - running.reported_at >= PROGRESS_SECONDS:
+        if running.stage is not None and now - running.reported_at >= PROGRESS_SECONDS:
             running.reported_at = now
             self.leases.report(running.step.id, running.stage, fraction)
 

@@ -22,16 +22,6 @@ class JobStatus(StrEnum):
 FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
-class Stage(StrEnum):
-    """What a job, or one of its steps, is doing now."""
-
-    FETCHING = "fetching"
-    PROBING = "probing"
-    NORMALIZING = "normalizing"
-    JOINING = "joining"
-    UPLOADING = "uploading"
-
-
 class StepKind(StrEnum):
     """The two kinds of step a job is split into."""
 

@@ -12,10 +12,10 @@ from clipstitch.jobs.records import JobRecord, StepRecord
 from clipstitch.jobs.states import (
     CallbackStatus,
     JobStatus,
-    Stage,
     StepKind,
     StepStatus,
 )
+from clipstitch.pipeline.progress import Stage
 
 JOIN_SHARE = 0.15  # of overall progress; the clips share the rest
 

@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from clipstitch.errors import DownloadError
+from clipstitch.errors import CancelledError, DownloadError
+from clipstitch.media.ffmpeg import Cancellation
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,14 @@ def fetch(
     destination: Path,
     settings: FetchSettings = FetchSettings(),
     client: httpx.Client | None = None,
+    cancel: Cancellation | None = None,
 ) -> FetchedClip:
-    """Make `source` available locally; a URL is downloaded to `destination`."""
+    """Make `source` available locally; a URL is downloaded to `destination`.
+
+    A set `cancel` stops a download between chunks (CancelledError).
+    """
     if is_url(source):
-        _download(source, destination, settings, client)
+        _download(source, destination, settings, client, cancel)
         return FetchedClip(destination, downloaded=True)
     if "://" in source:
         scheme = urlsplit(source).scheme
@@ -65,25 +70,33 @@ def fetch(
 
 
 def _download(
-    url: str, destination: Path, settings: FetchSettings, client: httpx.Client | None
+    url: str,
+    destination: Path,
+    settings: FetchSettings,
+    client: httpx.Client | None,
+    cancel: Cancellation | None,
 ) -> None:
     own_client = client is None
     if client is None:
         timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
         client = httpx.Client(timeout=timeout, follow_redirects=True)
     try:
-        _download_with_retries(client, url, destination, settings)
+        _download_with_retries(client, url, destination, settings, cancel)
     finally:
         if own_client:
             client.close()
 
 
 def _download_with_retries(
-    client: httpx.Client, url: str, destination: Path, settings: FetchSettings
+    client: httpx.Client,
+    url: str,
+    destination: Path,
+    settings: FetchSettings,
+    cancel: Cancellation | None,
 ) -> None:
     for attempt in range(1, settings.attempts + 1):
         try:
-            _stream_to_file(client, url, destination, settings.max_bytes)
+            _stream_to_file(client, url, destination, settings.max_bytes, cancel)
             return
         except _Retryable as exc:
             destination.unlink(missing_ok=True)
@@ -99,7 +112,7 @@ def _download_with_retries(
                 delay,
             )
             time.sleep(delay)
-        except DownloadError:
+        except (DownloadError, CancelledError):
             destination.unlink(missing_ok=True)
             raise
 
@@ -109,13 +122,17 @@ class _Retryable(Exception):
 
 
 def _stream_to_file(
-    client: httpx.Client, url: str, destination: Path, max_bytes: int
+    client: httpx.Client,
+    url: str,
+    destination: Path,
+    max_bytes: int,
+    cancel: Cancellation | None,
 ) -> None:
     try:
         with client.stream("GET", url) as response:
             _check_status(response)
             _check_length(response, max_bytes)
-            _write_body(response, destination, max_bytes)
+            _write_body(response, destination, max_bytes, cancel)
     except httpx.TransportError as exc:
         raise _Retryable(f"{type(exc).__name__}: {exc}") from exc
 
@@ -135,10 +152,17 @@ def _check_length(response: httpx.Response, max_bytes: int) -> None:
         )
 
 
-def _write_body(response: httpx.Response, destination: Path, max_bytes: int) -> None:
+def _write_body(
+    response: httpx.Response,
+    destination: Path,
+    max_bytes: int,
+    cancel: Cancellation | None,
+) -> None:
     written = 0
     with destination.open("wb") as file:
         for chunk in response.iter_bytes(CHUNK_BYTES):
+            if cancel is not None and cancel.is_set():
+                raise CancelledError("cancelled during the download")
             written += len(chunk)
             if written > max_bytes:
                 raise DownloadError(f"download exceeded the limit of {max_bytes} bytes")

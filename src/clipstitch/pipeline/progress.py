@@ -8,12 +8,13 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    """The stages of a composition, in order."""
+    """What a composition, or one of its clips, is doing now; in order."""
 
     FETCHING = "fetching"
     PROBING = "probing"
     NORMALIZING = "normalizing"
     JOINING = "joining"
+    UPLOADING = "uploading"  # only where a service stores the output
     DONE = "done"
 
 
@@ -28,3 +29,4 @@ class ProgressEvent:
 
 
 EventCallback = Callable[[ProgressEvent], None]
+StageCallback = Callable[[Stage], None]

@@ -24,6 +24,7 @@ from clipstitch.media.probe import MediaInfo, probe
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import MemoryBudget, clip_memory
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
+from clipstitch.pipeline.progress import Stage, StageCallback
 from clipstitch.spec import Clip, OutputSettings
 
 
@@ -34,6 +35,7 @@ class StepContext:
     threads: int = 1
     cancel: Cancellation = field(default_factory=threading.Event)
     on_progress: ProgressCallback | None = None
+    on_stage: StageCallback | None = None
     budget: MemoryBudget | None = None
     limits: Limits = field(default_factory=Limits)
     fetch_settings: FetchSettings = field(default_factory=FetchSettings)
@@ -78,9 +80,12 @@ def prepare_clip(
 
     Raises ClipError naming the clip (index and source) when it cannot be used.
     """
+    _enter(context, Stage.FETCHING)
     fetched = _fetch(clip, index, workdir, context)
     try:
+        _enter(context, Stage.PROBING)
         inspected = _inspect(clip, index, output, fetched, context)
+        _enter(context, Stage.NORMALIZING)
         stem = workdir / f"{index:05d}-{segment_key(clip, output)}"
         return _normalize(inspected, output, stem, context)
     except ClipError as exc:
@@ -106,12 +111,23 @@ def join_segments(
     )
 
 
+def _enter(context: StepContext, stage: Stage) -> None:
+    if context.on_stage is not None:
+        context.on_stage(stage)
+
+
 def _fetch(clip: Clip, index: int, workdir: Path, context: StepContext) -> FetchedClip:
     suffix = Path(urlsplit(clip.source).path).suffix[:8] if is_url(clip.source) else ""
     tag = hashlib.sha256(clip.source.encode()).hexdigest()[:12]
     download = workdir / f"download-{index}-{tag}{suffix}"
     try:
-        return fetch(clip.source, download, context.fetch_settings, context.http_client)
+        return fetch(
+            clip.source,
+            download,
+            context.fetch_settings,
+            context.http_client,
+            cancel=context.cancel,
+        )
     except ClipError as exc:
         raise exc.for_clip(index, clip.source) from exc
 
