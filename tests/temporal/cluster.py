@@ -140,7 +140,9 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         environment = {
-            **os.environ, "CLIPSTITCH_DATA_DIR": str(self.data_dir), **self.env
+            **os.environ,
+            "CLIPSTITCH_DATA_DIR": str(self.data_dir),
+            **self.env,
         }
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.process = subprocess.Popen(

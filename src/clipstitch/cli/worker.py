@@ -38,6 +38,8 @@ def worker(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    root = logging.getLogger()
+    root.setLevel(min(root.level, logging.INFO))  # one line per step, at least
     asyncio.run(run_worker(ServiceSettings(), TemporalSettings()))
 
 

@@ -24,11 +24,12 @@ from clipstitch.errors import ClipError, ClipstitchError, DownloadError
 from clipstitch.jobs.execute import output_key
 from clipstitch.jobs.orphans import mark_owner
 from clipstitch.jobs.records import JobRecord, JsonObject
-from clipstitch.jobs.states import JobStatus, Stage
+from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
     StepContext,
     join_segments,

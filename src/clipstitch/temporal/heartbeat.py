@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from temporalio import activity
 
-from clipstitch.jobs.states import Stage
+from clipstitch.pipeline.progress import Stage
 
 T = TypeVar("T")
 HEARTBEAT_SECONDS = 1.0

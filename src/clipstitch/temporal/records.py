@@ -12,8 +12,9 @@ from typing import Any
 from sqlalchemy import Engine, Update, select, update
 
 from clipstitch.jobs.records import JsonObject, encode
-from clipstitch.jobs.states import JobStatus, Stage, StepStatus
+from clipstitch.jobs.states import JobStatus, StepStatus
 from clipstitch.jobs.tables import jobs, steps
+from clipstitch.pipeline.progress import Stage
 
 UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
 from temporalio.workflow import ActivityCancellationType
 
 with workflow.unsafe.imports_passed_through():
@@ -46,22 +46,28 @@ class CompositionWorkflow:
     @workflow.run
     async def run(self, job: CompositionInput) -> JobOutcome:
         try:
-            segments = await self._normalize_all(job)
-            self.stage = "joining"
-            summary = await workflow.execute_activity(
-                JOIN_CLIPS,
-                JoinTask(job.job_id, segments),
-                result_type=dict,
-                **_step_options(job, JOIN_TIMEOUT),
-            )
-            outcome = JobOutcome(job.job_id, "succeeded", summary=summary)
-        except asyncio.CancelledError:
+            outcome = await self._compose(job)
+        except (asyncio.CancelledError, ActivityError) as exc:
+            if not _is_cancellation(exc):
+                assert isinstance(exc, ActivityError)
+                outcome = JobOutcome(job.job_id, "failed", error=_error_of(exc))
+                await self._record(outcome)
+                return outcome
             await self._record(JobOutcome(job.job_id, "cancelled"))
-            raise
-        except ActivityError as exc:
-            outcome = JobOutcome(job.job_id, "failed", error=_error_of(exc))
+            raise asyncio.CancelledError() from exc
         await self._record(outcome)
         return outcome
+
+    async def _compose(self, job: CompositionInput) -> JobOutcome:
+        segments = await self._normalize_all(job)
+        self.stage = "joining"
+        summary = await workflow.execute_activity(
+            JOIN_CLIPS,
+            JoinTask(job.job_id, segments),
+            result_type=dict,
+            **_step_options(job, JOIN_TIMEOUT),
+        )
+        return JobOutcome(job.job_id, "succeeded", summary=summary)
 
     @workflow.query
     def progress(self) -> dict[str, Any]:
@@ -116,6 +122,13 @@ def _step_options(job: CompositionInput, timeout: timedelta) -> dict[str, Any]:
         ),
         "cancellation_type": ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     }
+
+
+def _is_cancellation(exc: BaseException) -> bool:
+    # The workflow's own cancel, or an activity that stopped because of it.
+    if isinstance(exc, asyncio.CancelledError):
+        return True
+    return isinstance(exc, ActivityError) and isinstance(exc.cause, CancelledError)
 
 
 def _error_of(exc: ActivityError) -> dict[str, Any]:
