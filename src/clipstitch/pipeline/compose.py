@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -97,12 +98,14 @@ def compose(
     destination.parent.mkdir(parents=True, exist_ok=True)
     budget = max_memory or default_budget()
     stop = LinkedCancel(cancel)
+    work_plan = plan_work(budget, composition.output)
     run = _Run(
         composition=composition,
-        plan=plan_work(budget, composition.output),
+        plan=work_plan,
         context=StepContext(
             cancel=stop,
             budget=MemoryBudget(max(1, budget - PYTHON_RESERVE)),
+            encoder_slots=threading.Semaphore(work_plan.encoders),
             limits=limits or Limits(),
             fetch_settings=fetch_settings or FetchSettings(),
         ),
@@ -190,6 +193,7 @@ class _Run:
                 ProgressEvent(Stage.NORMALIZING, fraction, clip=index)
             ),
             budget=self.context.budget,
+            encoder_slots=self.context.encoder_slots,
             limits=self.context.limits,
             fetch_settings=self.context.fetch_settings,
         )

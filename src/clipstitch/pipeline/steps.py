@@ -6,6 +6,7 @@ these same functions.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -22,7 +23,7 @@ from clipstitch.media.normalize import normalize
 from clipstitch.media.preflight import ClipReport, Limits, preflight
 from clipstitch.media.probe import MediaInfo, probe
 from clipstitch.media.segment import Segment
-from clipstitch.pipeline.budget import MemoryBudget, clip_memory
+from clipstitch.pipeline.budget import MemoryBudget, clip_memory, threads_within
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
 from clipstitch.pipeline.progress import Stage, StageCallback
 from clipstitch.spec import Clip, OutputSettings
@@ -37,6 +38,7 @@ class StepContext:
     on_progress: ProgressCallback | None = None
     on_stage: StageCallback | None = None
     budget: MemoryBudget | None = None
+    encoder_slots: threading.Semaphore | None = None
     limits: Limits = field(default_factory=Limits)
     fetch_settings: FetchSettings = field(default_factory=FetchSettings)
     http_client: httpx.Client | None = None
@@ -162,15 +164,19 @@ def _normalize(
         fixes=report.fixes,
         warnings=report.warnings,
     )
-    need = clip_memory(inspected.info, output, context.threads, report.copy_video)
     budget = context.budget or MemoryBudget.unlimited()
-    with budget.reserve(need):
+    threads = threads_within(
+        inspected.info, output, context.threads, budget.total_bytes
+    )
+    need = clip_memory(inspected.info, output, threads, report.copy_video)
+    slot = context.encoder_slots if not report.copy_video else None
+    with slot or contextlib.nullcontext(), budget.reserve(need):
         return normalize(
             inspected.info,
             report,
             output,
             segment,
-            threads=context.threads,
+            threads=threads,
             cancel=context.cancel,
             on_progress=context.on_progress,
         )

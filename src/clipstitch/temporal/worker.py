@@ -63,9 +63,11 @@ def worker_plan(budget_bytes: int, cores: int) -> WorkPlan:
     together, and leaves the rest of the queue to other workers.
     """
     plan = plan_work(budget_bytes, OutputSettings(), cores)
-    encoders = 1 if cores > 1 and plan.threads == cores else plan.workers
     return WorkPlan(
-        workers=encoders, threads=max(1, cores // encoders), budget_bytes=budget_bytes
+        workers=plan.encoders,
+        encoders=plan.encoders,
+        threads=plan.threads,
+        budget_bytes=budget_bytes,
     )
 
 
