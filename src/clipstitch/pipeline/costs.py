@@ -37,6 +37,11 @@ class CostModel:
     segment_bits_per_pixel: float
     decode_seconds_per_megapixel: dict[str, float] = field(default_factory=dict)
     preset_speed: dict[str, float] = field(default_factory=dict)
+    # Each extra decoding thread holds a few more frames of the input.
+    decode_bytes_per_pixel_per_thread: float = 2.0
+    # Extra encode seconds per output megapixel per bit of each input pixel: a busy
+    # (grainy, moving) picture costs more to encode, and its input bitrate shows it.
+    encode_seconds_per_megapixel_per_bit: float = 0.0
 
     def decode_seconds(self, codec: str) -> float:
         table = self.decode_seconds_per_megapixel
