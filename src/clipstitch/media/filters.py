@@ -36,10 +36,9 @@ def video_graph(video: VideoStream, output: OutputSettings, frames: int) -> str:
     source = f"0:{video.index}"
     display = video.display_size
     frame = (output.width, output.height)
-    steps = [
-        "setpts=PTS-STARTPTS",
-        f"fps=fps={output.frame_rate}",
-    ]
+    # Time zero is where the clip begins; a picture that starts later (after a
+    # lead of sound) is held on its first frame until then.
+    steps = [f"fps=fps={output.frame_rate}:start_time=0"]
     picture = ",".join(steps)
     content = place(display, frame, output.fit)
     hold = _hold_last_frame(frames, output.frame_rate)

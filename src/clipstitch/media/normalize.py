@@ -45,7 +45,7 @@ def normalize(
         )
     except FFmpegError as exc:
         _remove(segment)
-        raise UnusableClipError(f"cannot be decoded: {exc.log_tail.strip()}") from exc
+        raise UnusableClipError(f"cannot be decoded: {exc.last_line}") from exc
     except CancelledError:
         _remove(segment)
         raise
@@ -62,14 +62,18 @@ def _trim(report: ClipReport) -> list[str]:
         "-t",
         f"{report.duration + 1.0:.6f}",
     ]  # one spare second; -frames cuts exactly
-    if report.start > 0:
-        trim = ["-ss", f"{report.start:.6f}", *trim]
+    # Seeking makes the segment's start time zero for every stream alike.
+    if report.seek > 0:
+        trim = ["-ss", f"{report.seek:.6f}", *trim]
     return trim
 
 
 def _graph(info: MediaInfo, report: ClipReport, output: OutputSettings) -> str:
     audio = audio_graph(
-        info.audio, report.samples, report.audio_shift, output.audio.sample_rate
+        info.audio,
+        report.samples,
+        report.audio_shift if report.copy_video else 0.0,
+        output.audio.sample_rate,
     )
     if report.copy_video or info.video is None:
         return audio

@@ -29,11 +29,12 @@ class Limits:
 class ClipReport:
     """What will happen to one clip, decided from its probe alone."""
 
-    start: float
+    seek: float  # where the segment starts, from the file's own start time
+    lead: float  # seconds of audio before the first picture: the picture waits
     duration: float
     frames: int
     samples: int
-    audio_shift: float
+    audio_shift: float  # for copied video, which cannot seek: audio to cut first
     copy_video: bool
     fixes: tuple[str, ...]
     warnings: tuple[str, ...]
@@ -47,20 +48,23 @@ def preflight(
     Raises UnusableClipError with the reason when the clip cannot be used.
     """
     video = _usable_video(info, limits)
-    start, duration = _trimmed_span(video, clip)
-    copy_video = not clip.trimmed and video_matches(video, output)
+    origin = _origin(info, video, output)
+    lead = video.start_time - origin
+    start, duration = _trimmed_span(video.duration + lead, clip)
+    copy_video = not clip.trimmed and lead == 0 and video_matches(video, output)
     # A copied stream keeps its own frames; a re-encoded one gets exactly these.
     frames = (
         video.frame_count if copy_video else frames_for(duration, output.frame_rate)
     )
     return ClipReport(
-        start=start,
+        seek=origin - info.start_time + start,
+        lead=lead,
         duration=duration,
         frames=frames,
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
-        audio_shift=max(0.0, video.start_time - info.start_time - start),
+        audio_shift=max(0.0, origin - info.start_time),
         copy_video=copy_video,
-        fixes=tuple(_fixes(info, video, output)),
+        fixes=tuple(_fixes(info, video, output, lead)),
         warnings=tuple(_warnings(info, video, clip)),
     )
 
@@ -86,13 +90,23 @@ def _usable_video(info: MediaInfo, limits: Limits) -> VideoStream:
     return video
 
 
-def _trimmed_span(video: VideoStream, clip: Clip) -> tuple[float, float]:
+def _origin(info: MediaInfo, video: VideoStream, output: OutputSettings) -> float:
+    """Where the clip begins: its first picture, or earlier sound (an edit list may
+    delay the picture); a lead shorter than half a frame is only timestamp noise.
+    """
+    half_frame = 0.5 / float(output.frame_rate)
+    audio = info.audio
+    if audio is not None and audio.start_time < video.start_time - half_frame:
+        return max(audio.start_time, info.start_time)
+    return video.start_time
+
+
+def _trimmed_span(length: float, clip: Clip) -> tuple[float, float]:
     start = clip.start or 0.0
-    end = video.duration if clip.end is None else min(clip.end, video.duration)
-    if start >= video.duration:
+    end = length if clip.end is None else min(clip.end, length)
+    if start >= length:
         raise UnusableClipError(
-            f"trim start {start:g} s is at or after the clip's end "
-            f"({video.duration:.3f} s)"
+            f"trim start {start:g} s is at or after the clip's end ({length:.3f} s)"
         )
     return start, end - start
 
@@ -126,8 +140,12 @@ def _colour_is_bt709(video: VideoStream) -> bool:
     return video.color_space == "bt709" or min(video.width, video.height) >= HD_HEIGHT
 
 
-def _fixes(info: MediaInfo, video: VideoStream, output: OutputSettings) -> list[str]:
+def _fixes(
+    info: MediaInfo, video: VideoStream, output: OutputSettings, lead: float
+) -> list[str]:
     fixes = []
+    if lead > 0:
+        fixes.append(f"picture starts {lead:.2f} s after the sound: first frame held")
     if video.orientation is not Orientation.UPRIGHT:
         fixes.append(f"turn upright: {video.orientation.value}")
     if video.sar != 1:
