@@ -1,0 +1,110 @@
+"""The commands of each tool compared, run on one clip list under a memory limit."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bench.clipset import CACHE, NOISE, OUTPUT_H264
+from bench.concat_filter import command as concat_filter_command
+from bench.guard import Guarded, measure_limited
+from bench.original import AAC
+from bench.report import Row
+from bench.run import clipstitch_command, probe_duration
+
+RUNS = CACHE / "compare-runs"
+Command = Callable[[Sequence[Path], Path, float], list[str]]
+
+
+def clipstitch(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+    paths = [str(path) for path in clips]
+    return [*clipstitch_command(), "compose", *paths, "-o", str(output), "--json"]
+
+
+def original(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+    paths = [str(path) for path in clips]
+    return [sys.executable, "-m", "bench.original", *paths, "-o", str(output)]
+
+
+def concat_filter(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+    return concat_filter_command(list(clips), output)
+
+
+def moviepy(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+    paths = [str(path) for path in clips]
+    return [sys.executable, "-m", "bench.moviepy_compose", *paths, "-o", str(output)]
+
+
+def floor(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+    """One encode of the same length of noisy 1080p30 with AAC audio."""
+    video = f"testsrc2=s=1920x1080:r=30,noise=alls={NOISE}:allf=t+u:all_seed=1"
+    return [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", "sine=f=440:r=48000",
+        "-t", f"{seconds:.3f}", "-map", "0:v", "-map", "1:a",
+        *OUTPUT_H264, "-g", "60", *AAC, "-movflags", "+faststart", str(output),
+    ]  # fmt: skip
+
+
+TOOLS: dict[str, Command] = {
+    "clipstitch": clipstitch,
+    "original": original,
+    "concat filter": concat_filter,
+    "moviepy": moviepy,
+    "floor": floor,
+}
+
+
+def run_tool(
+    tool: str, set_name: str, clips: Sequence[Path], seconds: float, limit: int
+) -> Row:
+    """Run one tool in a fresh folder (output and TMPDIR) under the memory limit."""
+    label = f"{tool.replace(' ', '-')}-{set_name}-{len(clips)}"
+    print(f"running {label} ...", flush=True)
+    folder = RUNS / label
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "tmp").mkdir(parents=True)
+    output = folder / "out.mp4"
+    environment = os.environ | {"TMPDIR": str(folder / "tmp")}
+    command = TOOLS[tool](clips, output, seconds)
+    guarded = measure_limited(command, [folder], limit, env=environment)
+    row = _row(tool, set_name, clips, seconds, guarded, output)
+    shutil.rmtree(folder, ignore_errors=True)
+    print(
+        f"  {row.wall_seconds:.1f} s wall, {row.peak_rss_bytes >> 20} MB"
+        f"{' (' + str(row.details['failed']) + ')' if 'failed' in row.details else ''}",
+        flush=True,
+    )
+    return row
+
+
+def _row(
+    tool: str,
+    set_name: str,
+    clips: Sequence[Path],
+    seconds: float,
+    guarded: Guarded,
+    output: Path,
+) -> Row:
+    result = guarded.measurement
+    details: dict[str, object] = {}
+    if guarded.killed:
+        details["failed"] = f"killed at the {guarded.limit_bytes >> 20} MB limit"
+    elif result.returncode != 0:
+        details["failed"] = f"exit {result.returncode}: {result.stderr[-300:]}"
+    produced = probe_duration(output) if output.exists() and not details else 0.0
+    return Row(
+        contender=tool,
+        set_name=set_name,
+        clips=len(clips),
+        set_seconds=seconds,
+        wall_seconds=result.wall_seconds,
+        cpu_seconds=result.cpu_seconds,
+        peak_rss_bytes=result.peak_rss_bytes,
+        peak_disk_bytes=result.peak_disk_bytes,
+        output_seconds=produced,
+        details=details,
+    )
