@@ -15,6 +15,7 @@ from clipstitch.media.ffmpeg import (
     run_ffmpeg,
     run_ffprobe,
 )
+from clipstitch.media.mix import AudioMix, MixGraph, mix_graph
 from clipstitch.media.segment import Segment
 from clipstitch.spec import OutputSettings
 
@@ -28,6 +29,7 @@ def concat(
     destination: Path,
     *,
     delete_joined: bool = True,
+    mix: AudioMix | None = None,
     cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> float:
@@ -35,7 +37,7 @@ def concat(
 
     Audio is encoded in one pass over the whole timeline, so AAC priming and frame
     padding happen once, not at every join, and cannot drift. The file appears at
-    `destination` only when complete.
+    `destination` only when complete. `mix` adds a music bed and loudness.
     """
     rate = output.frame_rate
     duration = float(sum(segment.frames for segment in segments) / rate)
@@ -43,8 +45,9 @@ def concat(
     video_list, audio_list = _write_lists(segments, rate, work)
     deleter = _SegmentDeleter(segments, rate, duration, on_progress, delete_joined)
     try:
+        audio = _audio_mix(mix, segments, audio_list, output, cancel)
         run_ffmpeg(
-            _arguments(video_list, audio_list, output, work),
+            _arguments(video_list, audio_list, output, work, audio),
             duration=duration,
             on_progress=deleter,
             cancel=cancel,
@@ -92,14 +95,45 @@ def _file_line(path: Path) -> str:
     return f"file '{quoted}'"
 
 
+def _audio_mix(
+    mix: AudioMix | None,
+    segments: Sequence[Segment],
+    audio_list: Path,
+    output: OutputSettings,
+    cancel: Cancellation | None,
+) -> MixGraph | None:
+    """The audio graph of the join (its inputs after the two lists), if any."""
+    return mix_graph(
+        mix,
+        [*CONCAT_INPUT, "-i", str(audio_list)],
+        "1:a",
+        2,
+        sum(segment.samples for segment in segments),
+        output.audio.sample_rate,
+        cancel=cancel,
+    )
+
+
+CONCAT_INPUT = ("-f", "concat", "-safe", "0", "-protocol_whitelist", "file")
+
+
 def _arguments(
-    video_list: Path, audio_list: Path, output: OutputSettings, work: Path
+    video_list: Path,
+    audio_list: Path,
+    output: OutputSettings,
+    work: Path,
+    audio: MixGraph | None = None,
 ) -> list[str]:
-    concat_input = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file"]
+    audio_inputs: tuple[str, ...] = ()
+    audio_map = ["-map", "1:a:0"]
+    if audio is not None:
+        audio_inputs = audio.inputs
+        audio_map = ["-filter_complex", audio.graph, "-map", f"[{audio.label}]"]
     return [
-        *concat_input, "-i", str(video_list),
-        *concat_input, "-i", str(audio_list),
-        "-map", "0:v:0", "-map", "1:a:0",
+        *CONCAT_INPUT, "-i", str(video_list),
+        *CONCAT_INPUT, "-i", str(audio_list),
+        *audio_inputs,
+        "-map", "0:v:0", *audio_map,
         "-c:v", "copy",
         *aac_options(output),
         "-video_track_timescale", str(video_timescale(output.frame_rate)),

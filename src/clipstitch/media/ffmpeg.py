@@ -117,11 +117,14 @@ def run_ffmpeg(
     duration: float | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: Cancellation | None = None,
-) -> None:
+    loglevel: str = "error",
+) -> str:
     """Run ffmpeg to completion; report progress 0..1 when the output duration is known.
 
-    Raises FFmpegError with the end of ffmpeg's log, or CancelledError within
-    a tenth of a second of `cancel` being set (the process is killed).
+    Returns the end of ffmpeg's log (where filters such as loudnorm print their
+    measurements at `loglevel` "info"). Raises FFmpegError with the end of the log,
+    or CancelledError within a tenth of a second of `cancel` being set (the process
+    is killed).
     """
     command = [
         find_tools().ffmpeg,
@@ -129,7 +132,7 @@ def run_ffmpeg(
         "-nostdin",
         "-nostats",
         "-loglevel",
-        "error",
+        loglevel,
         "-progress",
         "pipe:1",
         *arguments,
@@ -154,6 +157,7 @@ def run_ffmpeg(
         reader.join()
     if returncode != 0:
         raise FFmpegError("ffmpeg", returncode, "".join(stderr_lines))
+    return "".join(stderr_lines)
 
 
 def _wait(process: subprocess.Popen[str], cancel: Cancellation | None) -> int:

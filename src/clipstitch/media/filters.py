@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 
 from clipstitch.media.geometry import Placement, place
@@ -28,6 +29,10 @@ _BOX_BLUR = (
     f"boxblur=lr='min({BLUR_RADIUS},floor(min(w,h)/2))':lp=2"
     f":cr='min({BLUR_RADIUS},floor(min(cw,ch)/2))':cp=2"
 )
+# atempo's range for smooth stretching, and the declick fade at plain cuts.
+ATEMPO_MIN = 0.5
+ATEMPO_MAX = 2.0
+DECLICK_SECONDS = 0.005
 OUTPUT_COLOR = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 
 
@@ -105,25 +110,77 @@ def _hold_last_frame(frames: int, rate: Fraction) -> str:
     return f"tpad=stop_mode=clone:stop_duration={spare:.3f}"
 
 
+@dataclass(frozen=True)
+class AudioEdit:
+    """What a clip's own sound gets besides normalization: tempo, gain, fades."""
+
+    speed: float = 1.0  # tempo factor, pitch kept
+    gain: float = 1.0  # linear
+    mute: bool = False
+    fade_in: bool = False  # a declick fade at the start
+    fade_out: bool = False  # and at the end
+
+
+NO_EDIT = AudioEdit()
+
+
 def audio_graph(
-    audio: AudioStream | None, samples: int, shift: float, sample_rate: int
+    audio: AudioStream | None,
+    samples: int,
+    shift: float,
+    sample_rate: int,
+    edit: AudioEdit = NO_EDIT,
 ) -> str:
     """The graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
 
-    `shift` is where the video starts in the audio's timeline: audio before it is
-    cut, gaps and a late start are filled with silence, the end padded or cut.
+    `shift` is where the video starts in the audio's timeline (source time): audio
+    before it is cut, gaps and a late start are filled with silence, the end padded
+    or cut after the tempo change.
     """
     exact_length = f"apad=whole_len={samples},atrim=end_sample={samples}"
-    if audio is None:
+    if audio is None or edit.mute:
         return f"anullsrc=r={sample_rate}:cl=stereo,{exact_length}[a]"
     steps = [
         f"asetpts=PTS-{shift:.6f}/TB",
         f"aresample={sample_rate}:async=1:first_pts=0",
+        *(f"atempo={factor:.6f}" for factor in tempo_factors(edit.speed)),
         _to_stereo(audio),
+        f"volume={edit.gain:.6f}" if edit.gain != 1 else "",
         f"aformat=sample_fmts=s16:sample_rates={sample_rate}:channel_layouts=stereo",
         exact_length,
+        *_declick(edit, samples, sample_rate),
     ]
     return f"[0:{audio.index}]" + ",".join(step for step in steps if step) + "[a]"
+
+
+def tempo_factors(speed: float) -> list[float]:
+    """atempo factors whose product is `speed`, each within 0.5..2.
+
+    atempo accepts up to 100, but stretches past 2x skip whole chunks of sound;
+    a chain of small steps keeps it smooth.
+    """
+    factors = []
+    while speed > ATEMPO_MAX + 1e-9:
+        factors.append(ATEMPO_MAX)
+        speed /= ATEMPO_MAX
+    while speed < ATEMPO_MIN - 1e-9:
+        factors.append(ATEMPO_MIN)
+        speed /= ATEMPO_MIN
+    if abs(speed - 1) > 1e-9:
+        factors.append(speed)
+    return factors
+
+
+def _declick(edit: AudioEdit, samples: int, sample_rate: int) -> list[str]:
+    length = min(round(DECLICK_SECONDS * sample_rate), samples // 2)
+    if length < 1:
+        return []
+    fades = []
+    if edit.fade_in:
+        fades.append(f"afade=t=in:ss=0:ns={length}:curve=hsin")
+    if edit.fade_out:
+        fades.append(f"afade=t=out:ss={samples - length}:ns={length}:curve=hsin")
+    return fades
 
 
 def _to_stereo(audio: AudioStream) -> str:

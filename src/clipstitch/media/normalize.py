@@ -12,7 +12,7 @@ from clipstitch.media.ffmpeg import (
     ProgressCallback,
     run_ffmpeg,
 )
-from clipstitch.media.filters import audio_graph, video_graph
+from clipstitch.media.filters import NO_EDIT, AudioEdit, audio_graph, video_graph
 from clipstitch.media.preflight import ClipReport
 from clipstitch.media.probe import MediaInfo
 from clipstitch.media.segment import Segment
@@ -25,6 +25,7 @@ def normalize(
     output: OutputSettings,
     segment: Segment,
     *,
+    audio: AudioEdit = NO_EDIT,
     threads: int = 1,
     cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
@@ -35,7 +36,7 @@ def normalize(
     """
     arguments = [
         *_input(info, report, threads),
-        "-filter_complex", _graph(info, report, output),
+        "-filter_complex", _graph(info, report, output, audio),
         *_video_output(info, report, output, threads, segment.video_path),
         "-map", "[a]", "-c:a", "pcm_s16le", "-f", "wav", "-y", str(segment.audio_path),
     ]  # fmt: skip
@@ -67,9 +68,11 @@ def _trim(report: ClipReport) -> list[str]:
     return trim
 
 
-def _graph(info: MediaInfo, report: ClipReport, output: OutputSettings) -> str:
+def _graph(
+    info: MediaInfo, report: ClipReport, output: OutputSettings, edit: AudioEdit
+) -> str:
     audio = audio_graph(
-        info.audio, report.samples, report.audio_shift, output.audio.sample_rate
+        info.audio, report.samples, report.audio_shift, output.audio.sample_rate, edit
     )
     if report.copy_video or info.video is None:
         return audio

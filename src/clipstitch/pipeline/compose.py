@@ -17,6 +17,7 @@ import psutil
 
 from clipstitch.errors import CancelledError, ClipError, ClipstitchError
 from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
+from clipstitch.media.mix import AudioMix
 from clipstitch.media.preflight import Limits
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import (
@@ -29,7 +30,12 @@ from clipstitch.pipeline.budget import (
 from clipstitch.pipeline.fetch import FetchSettings
 from clipstitch.pipeline.memory import PeakMemory
 from clipstitch.pipeline.progress import EventCallback, ProgressEvent, Stage
-from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
+from clipstitch.pipeline.steps import (
+    ClipAudio,
+    StepContext,
+    join_segments,
+    prepare_clip,
+)
 from clipstitch.spec import BadClipPolicy, Clip, Composition
 
 logger = logging.getLogger(__name__)
@@ -199,7 +205,12 @@ class _Run:
         )
         try:
             segment = prepare_clip(
-                clip, index, self.composition.output, workdir, context
+                clip,
+                index,
+                self.composition.output,
+                workdir,
+                context,
+                ClipAudio.of(self.composition, index),
             )
         except ClipError:
             if self.composition.on_bad_clip is BadClipPolicy.FAIL:
@@ -249,7 +260,11 @@ class _Run:
             ),
         )
         duration = join_segments(
-            segments, self.composition.output, destination, context
+            segments,
+            self.composition.output,
+            destination,
+            context,
+            AudioMix.of(self.composition),
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration

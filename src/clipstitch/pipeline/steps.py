@@ -10,15 +10,18 @@ import contextlib
 import hashlib
 import json
 import threading
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 
-from clipstitch.errors import ClipError
+from clipstitch.errors import ClipError, DownloadError
 from clipstitch.media.concat import concat
 from clipstitch.media.ffmpeg import Cancellation, ProgressCallback
+from clipstitch.media.filters import AudioEdit
+from clipstitch.media.loudness import match_loudness
+from clipstitch.media.mix import AudioMix
 from clipstitch.media.normalize import normalize
 from clipstitch.media.preflight import ClipReport, Limits, preflight
 from clipstitch.media.probe import MediaInfo, probe
@@ -26,7 +29,7 @@ from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import MemoryBudget, clip_memory, threads_within
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
 from clipstitch.pipeline.progress import Stage, StageCallback
-from clipstitch.spec import Clip, OutputSettings
+from clipstitch.spec import Clip, Composition, OutputSettings, TransitionKind
 
 
 @dataclass
@@ -54,12 +57,43 @@ class ClipProbe:
     report: ClipReport
 
 
-def segment_key(clip: Clip, output: OutputSettings) -> str:
+@dataclass(frozen=True)
+class ClipAudio:
+    """Composition-wide settings that change one clip's sound in its segment."""
+
+    declick_in: bool = False
+    declick_out: bool = False
+    match_lufs: float | None = None  # bring the clip to this loudness
+
+    @classmethod
+    def of(cls, composition: Composition, index: int) -> ClipAudio:
+        """Clip `index`'s settings: declick fades only where the join is a cut."""
+        clips = composition.clips
+        loudness = composition.loudness
+        return cls(
+            declick_in=composition.declick
+            and (index == 0 or _plain_cut(clips[index - 1])),
+            declick_out=composition.declick and _plain_cut(clips[index]),
+            match_lufs=loudness.target_lufs
+            if loudness is not None and loudness.match_clips
+            else None,
+        )
+
+
+def _plain_cut(clip: Clip) -> bool:
+    return clip.transition is None or clip.transition.kind is TransitionKind.CUT
+
+
+def segment_key(
+    clip: Clip, output: OutputSettings, audio: ClipAudio = ClipAudio()
+) -> str:
     """The same key whenever the same clip is normalized for the same output."""
     identity = {
         "clip": clip.model_dump(mode="json"),
         "output": output.model_dump(mode="json"),
     }
+    if audio != ClipAudio():
+        identity["audio"] = asdict(audio)
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
@@ -76,10 +110,16 @@ def inspect_clip(
 
 
 def prepare_clip(
-    clip: Clip, index: int, output: OutputSettings, workdir: Path, context: StepContext
+    clip: Clip,
+    index: int,
+    output: OutputSettings,
+    workdir: Path,
+    context: StepContext,
+    audio: ClipAudio = ClipAudio(),
 ) -> Segment:
     """Fetch, probe, preflight and normalize one clip into a segment in `workdir`.
 
+    `audio` is what the composition asks of the clip's sound (ClipAudio.of).
     Raises ClipError naming the clip (index and source) when it cannot be used.
     """
     _enter(context, Stage.FETCHING)
@@ -88,8 +128,11 @@ def prepare_clip(
         _enter(context, Stage.PROBING)
         inspected = _inspect(clip, index, output, fetched, context)
         _enter(context, Stage.NORMALIZING)
-        stem = workdir / f"{index:05d}-{segment_key(clip, output)}"
-        return _normalize(inspected, output, stem, context)
+        stem = workdir / f"{index:05d}-{segment_key(clip, output, audio)}"
+        segment = _normalize(inspected, output, stem, context, _edit(clip, audio))
+        if audio.match_lufs is not None:
+            match_loudness(segment.audio_path, audio.match_lufs, cancel=context.cancel)
+        return segment
     except ClipError as exc:
         raise exc.for_clip(index, clip.source) from exc
     finally:
@@ -101,15 +144,54 @@ def join_segments(
     output: OutputSettings,
     destination: Path,
     context: StepContext,
+    mix: AudioMix | None = None,
 ) -> float:
-    """Join segments in order into `destination`; returns the output's duration."""
+    """Join segments in order into `destination`; returns the output's duration.
+
+    A music bed in `mix` is fetched beside `destination` and deleted after.
+    """
     ordered = sorted(segments, key=lambda segment: segment.index)
-    return concat(
-        ordered,
-        output,
-        destination,
-        cancel=context.cancel,
-        on_progress=context.on_progress,
+    music = _fetch_music(mix, destination.parent, context)
+    try:
+        return concat(
+            ordered,
+            output,
+            destination,
+            mix=mix.with_music_file(music.path) if mix and music else mix,
+            cancel=context.cancel,
+            on_progress=context.on_progress,
+        )
+    finally:
+        if music is not None:
+            music.discard()
+
+
+def _fetch_music(
+    mix: AudioMix | None, workdir: Path, context: StepContext
+) -> FetchedClip | None:
+    if mix is None or mix.music is None:
+        return None
+    source = mix.music.source
+    suffix = Path(urlsplit(source).path).suffix[:8] if is_url(source) else ""
+    try:
+        return fetch(
+            source,
+            workdir / f"music{suffix}",
+            context.fetch_settings,
+            context.http_client,
+            cancel=context.cancel,
+        )
+    except ClipError as exc:
+        raise DownloadError(f"music bed {source}: {exc.reason}") from exc
+
+
+def _edit(clip: Clip, audio: ClipAudio) -> AudioEdit:
+    return AudioEdit(
+        speed=clip.speed,
+        gain=clip.volume,
+        mute=clip.mute,
+        fade_in=audio.declick_in,
+        fade_out=audio.declick_out,
     )
 
 
@@ -150,7 +232,11 @@ def _inspect(
 
 
 def _normalize(
-    inspected: ClipProbe, output: OutputSettings, stem: Path, context: StepContext
+    inspected: ClipProbe,
+    output: OutputSettings,
+    stem: Path,
+    context: StepContext,
+    edit: AudioEdit,
 ) -> Segment:
     report = inspected.report
     segment = Segment(
@@ -176,6 +262,7 @@ def _normalize(
             report,
             output,
             segment,
+            audio=edit,
             threads=threads,
             cancel=context.cancel,
             on_progress=context.on_progress,
