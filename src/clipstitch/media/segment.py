@@ -20,6 +20,10 @@ class Segment:
     copied_video: bool
     fixes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    # Frames shared with the clip before and after (transitions): such a segment
+    # is stored as parts, head/body/tail, rather than as one file.
+    head_frames: int = 0
+    tail_frames: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,7 +45,23 @@ class Segment:
             copied_video=bool(data["copied_video"]),
             fixes=tuple(data.get("fixes", ())),
             warnings=tuple(data.get("warnings", ())),
+            head_frames=int(data.get("head_frames", 0)),
+            tail_frames=int(data.get("tail_frames", 0)),
         )
 
-    def paths(self) -> tuple[Path, Path]:
-        return self.video_path, self.audio_path
+    def paths(self) -> tuple[Path, ...]:
+        """Every file the segment holds: the whole, or its parts once split."""
+        if not self.head_frames and not self.tail_frames:
+            return self.video_path, self.audio_path
+        names = ("head", "body", "tail")
+        return tuple(
+            path
+            for name in names
+            for path in (self.part_video(name), self.part_audio(name))
+        )
+
+    def part_video(self, name: str) -> Path:
+        return self.video_path.with_name(f"{self.video_path.stem}.{name}.mp4")
+
+    def part_audio(self, name: str) -> Path:
+        return self.audio_path.with_name(f"{self.audio_path.stem}.{name}.wav")
