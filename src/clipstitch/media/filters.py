@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -140,10 +141,13 @@ def audio_graph(
     exact_length = f"apad=whole_len={samples},atrim=end_sample={samples}"
     if audio is None or edit.mute:
         return f"anullsrc=r={sample_rate}:cl=stereo,{exact_length}[a]"
+    tempo = tempo_factors(edit.speed)
+    # Delaying the source by atempo's latency keeps the sped sound in sync.
+    offset = _atempo_latency(tempo, sample_rate) - shift
     steps = [
-        f"asetpts=PTS-{shift:.6f}/TB",
+        f"asetpts=PTS{offset:+.6f}/TB",
         f"aresample={sample_rate}:async=1:first_pts=0",
-        *(f"atempo={factor:.6f}" for factor in tempo_factors(edit.speed)),
+        *(f"atempo={factor:.6f}" for factor in tempo),
         _to_stereo(audio),
         f"volume={edit.gain:.6f}" if edit.gain != 1 else "",
         f"aformat=sample_fmts=s16:sample_rates={sample_rate}:channel_layouts=stereo",
@@ -169,6 +173,20 @@ def tempo_factors(speed: float) -> list[float]:
     if abs(speed - 1) > 1e-9:
         factors.append(speed)
     return factors
+
+
+def _atempo_latency(factors: list[float], sample_rate: int) -> float:
+    """Seconds of source by which a chain of atempo puts its output early.
+
+    Each atempo starts half a window (the power of two over rate/24) into its
+    input; a later stage's input runs at the product of the earlier tempos.
+    """
+    half_window = 2 ** math.ceil(math.log2(sample_rate / 24)) / 2 / sample_rate
+    latency, scale = 0.0, 1.0
+    for factor in factors:
+        latency += half_window * scale
+        scale *= factor
+    return latency
 
 
 def _declick(edit: AudioEdit, samples: int, sample_rate: int) -> list[str]:

@@ -1,14 +1,16 @@
 """EBU R128 loudness: measure a mix or a clip's sound, and bring it to a target.
 
-Measuring and correcting are two passes over streamed audio (loudnorm's two-pass
-linear mode), so memory does not grow with the length of the video.
+Measuring and correcting are two passes over streamed audio (ebur128, then
+loudnorm's linear mode), so memory does not grow with the length of the video.
+ebur128 measures, not loudnorm: loudnorm's own first pass reads short mixes
+about 1 LU low.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,25 +26,34 @@ MATCH_PEAK_DB = -1.0
 # The loudness range loudnorm may keep if it has to fall back to dynamic mode.
 MIN_RANGE_LU = 7.0
 MAX_RANGE_LU = 50.0
+# loudnorm takes a measured range of 0 (a short mix) as unmeasured and goes
+# dynamic; the smallest value it treats as measured keeps it linear.
+MIN_MEASURED_RANGE_LU = 0.1
 
 
 @dataclass(frozen=True)
 class LoudnessMeasure:
-    """loudnorm's first-pass measurement of a whole stream."""
+    """ebur128's measurement of a whole stream."""
 
-    integrated: float  # LUFS; -inf for silence
-    true_peak: float  # dBTP
+    integrated: float  # LUFS; -70 for silence
+    true_peak: float  # dBTP; -inf for silence
     range: float  # LU
-    threshold: float  # LUFS, the relative gate
+    threshold: float  # LUFS, the relative gate of the integrated loudness
 
     @property
     def silent(self) -> bool:
         return not self.integrated > SILENCE_LUFS
 
 
-def measuring_filter(target: Loudness) -> str:
-    """The loudnorm filter of a measuring pass (the values go to the log)."""
-    return f"loudnorm=I={target.target_lufs}:TP={target.true_peak_db}:print_format=json"
+# framelog=verbose keeps the per-100 ms lines out of the log at level info.
+MEASURING_FILTER = "ebur128=peak=true:framelog=verbose"
+_SUMMARY = re.compile(
+    r"Integrated loudness:\s+I:\s+(?P<integrated>\S+) LUFS\s+"
+    r"Threshold:\s+(?P<threshold>\S+) LUFS.*?"
+    r"LRA:\s+(?P<range>\S+) LU.*?"
+    r"Peak:\s+(?P<peak>\S+) dBFS",
+    re.DOTALL,
+)
 
 
 def normalizing_filter(target: Loudness, measured: LoudnessMeasure) -> str:
@@ -57,7 +68,7 @@ def normalizing_filter(target: Loudness, measured: LoudnessMeasure) -> str:
         f"loudnorm=I={target.target_lufs}:TP={target.true_peak_db}:LRA={spread}"
         f":measured_I={measured.integrated:.2f}"
         f":measured_TP={min(99.0, measured.true_peak):.2f}"
-        f":measured_LRA={measured.range:.2f}"
+        f":measured_LRA={max(MIN_MEASURED_RANGE_LU, measured.range):.2f}"
         f":measured_thresh={max(SILENCE_LUFS, measured.threshold):.2f}"
         ":linear=true"
     )
@@ -66,17 +77,16 @@ def normalizing_filter(target: Loudness, measured: LoudnessMeasure) -> str:
 def measure(
     inputs: Sequence[str],
     graph: str,
-    target: Loudness,
     *,
     cancel: Cancellation | None = None,
 ) -> LoudnessMeasure:
-    """Measure the audio that `graph` (a -filter_complex ending in a label) makes.
+    """Measure the audio that `graph` (a -filter_complex ending in a filter) makes.
 
     `inputs` are ffmpeg input arguments; only audio is decoded.
     """
     arguments = [
         "-vn", *inputs,
-        "-filter_complex", f"{graph},{measuring_filter(target)}[measured]",
+        "-filter_complex", f"{graph},{MEASURING_FILTER}[measured]",
         "-map", "[measured]", "-f", "null", "-",
     ]  # fmt: skip
     log = run_ffmpeg(arguments, cancel=cancel, loglevel="info")
@@ -84,20 +94,16 @@ def measure(
 
 
 def parse_measure(log: str) -> LoudnessMeasure:
-    """loudnorm's JSON block from the end of ffmpeg's log."""
-    start, end = log.rfind("{"), log.rfind("}")
-    try:
-        values = json.loads(log[start : end + 1])
-        return LoudnessMeasure(
-            integrated=float(values["input_i"]),
-            true_peak=float(values["input_tp"]),
-            range=float(values["input_lra"]),
-            threshold=float(values["input_thresh"]),
-        )
-    except (ValueError, KeyError) as exc:
-        raise ClipstitchError(
-            f"no loudness measurement in ffmpeg's log: {exc}"
-        ) from exc
+    """ebur128's summary from the end of ffmpeg's log."""
+    found = _SUMMARY.search(log.rpartition("Summary:")[2])
+    if found is None:
+        raise ClipstitchError("no loudness measurement in ffmpeg's log")
+    return LoudnessMeasure(
+        integrated=float(found["integrated"]),
+        true_peak=float(found["peak"]),
+        range=float(found["range"]),
+        threshold=float(found["threshold"]),
+    )
 
 
 def match_loudness(
@@ -107,7 +113,7 @@ def match_loudness(
 
     The gain is held back where it would clip, and silence is left alone.
     """
-    measured = measure(["-i", str(wav)], "[0:a]anull", Loudness(), cancel=cancel)
+    measured = measure(["-i", str(wav)], "[0:a]anull", cancel=cancel)
     if measured.silent:
         return 0.0
     gain = min(target_lufs - measured.integrated, MATCH_PEAK_DB - measured.true_peak)

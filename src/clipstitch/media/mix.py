@@ -79,7 +79,6 @@ def mix_graph(
         measured = measure(
             [*clips_input, *audio_only.inputs],
             f"{audio_only.graph};[{audio_only.label}]anull",
-            mix.loudness,
             cancel=cancel,
         )
     return _graph(mix, clips, first_input, samples, sample_rate, measured)
