@@ -17,11 +17,17 @@ from clipstitch.errors import ClipError, ClipstitchError, DownloadError
 from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
 from clipstitch.jobs.states import StepStatus
 from clipstitch.jobs.store import JobStore
+from clipstitch.media.mix import AudioMix
 from clipstitch.media.segment import Segment
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
 from clipstitch.pipeline.progress import Stage
-from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
+from clipstitch.pipeline.steps import (
+    ClipAudio,
+    StepContext,
+    join_segments,
+    prepare_clip,
+)
 from clipstitch.spec import Clip, Composition
 from clipstitch.storage import ObjectStorage, StorageError
 
@@ -111,7 +117,10 @@ class StepExecutor:
         context: StepContext,
     ) -> Segment:
         try:
-            segment = prepare_clip(local, index, composition.output, workdir, context)
+            audio = ClipAudio.of(composition, index)
+            segment = prepare_clip(
+                local, index, composition.output, workdir, context, audio
+            )
         except ClipError as exc:
             raise exc.for_clip(index, clip.source) from exc
         except OutboundRefusedError as exc:
@@ -145,12 +154,15 @@ class StepExecutor:
         on_stage(Stage.JOINING)
         destination = workdir / "output.mp4"
         budget = context.budget
+        mix = AudioMix.of(composition)
         if budget is None:
-            duration = join_segments(segments, composition.output, destination, context)
+            duration = join_segments(
+                segments, composition.output, destination, context, mix
+            )
         else:
             with budget.reserve(COPY_PROCESS):
                 duration = join_segments(
-                    segments, composition.output, destination, context
+                    segments, composition.output, destination, context, mix
                 )
         on_stage(Stage.UPLOADING)
         key = output_key(job.id)

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from clipstitch.jobs.errors import SourceRefusedError
 from clipstitch.jobs.store import NewJob
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
-from clipstitch.pipeline.steps import segment_key
+from clipstitch.pipeline.steps import ClipAudio, segment_key
 from clipstitch.spec import Composition
 
 
@@ -66,7 +66,8 @@ class SubmitPolicy:
             # TODO: key URL sources by ETag or content hash; a URL whose content
             # changes within SEGMENT_CACHE_SECONDS reuses the old segment.
             cache_keys=[
-                segment_key(clip, composition.output) for clip in composition.clips
+                segment_key(clip, composition.output, ClipAudio.of(composition, index))
+                for index, clip in enumerate(composition.clips)
             ],
         )
 

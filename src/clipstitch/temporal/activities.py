@@ -26,11 +26,13 @@ from clipstitch.jobs.orphans import mark_owner
 from clipstitch.jobs.records import JobRecord, JsonObject
 from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.store import JobStore
+from clipstitch.media.mix import AudioMix
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
+    ClipAudio,
     StepContext,
     join_segments,
     prepare_clip,
@@ -134,7 +136,8 @@ class CompositionActivities:
         cancel: threading.Event,
         progress: StepProgress,
     ) -> SegmentRef:
-        key = segment_key(clip, composition.output)
+        audio = ClipAudio.of(composition, task.position)
+        key = segment_key(clip, composition.output, audio)
         found = find_segment(self.tools.storage, key, task.position, clip.source)
         if found is not None:
             logger.info("job %s clip %d: segment reused", task.job_id, task.position)
@@ -144,7 +147,7 @@ class CompositionActivities:
             local = self._localize(clip, task.position, workdir)
             try:
                 segment = prepare_clip(
-                    local, task.position, composition.output, workdir, context
+                    local, task.position, composition.output, workdir, context, audio
                 )
             except OutboundRefusedError as exc:
                 raise DownloadError(str(exc), index=task.position) from exc
@@ -188,7 +191,11 @@ class CompositionActivities:
             context = self._context(step, cancel, progress)
             with self.tools.budget.reserve(COPY_PROCESS):
                 duration = join_segments(
-                    segments, composition.output, destination, context
+                    segments,
+                    composition.output,
+                    destination,
+                    context,
+                    AudioMix.of(composition),
                 )
             self._move(step, progress, Stage.UPLOADING)
             key = output_key(task.job_id)
