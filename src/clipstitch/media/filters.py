@@ -37,28 +37,54 @@ DECLICK_SECONDS = 0.005
 OUTPUT_COLOR = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 
 
-def video_graph(video: VideoStream, output: OutputSettings, frames: int) -> str:
-    """The filter graph from the clip's video stream to the labelled output [v]."""
-    source = f"0:{video.index}"
-    display = video.display_size
+def video_graph(
+    video: VideoStream, output: OutputSettings, frames: int, *, speed: float = 1.0
+) -> str:
+    """The filter graph from the clip's video stream to the labelled output [v].
+
+    `speed` above 1 plays the clip faster (fewer output frames), below 1 slower.
+    """
+    timing = "PTS-STARTPTS" if speed == 1 else f"(PTS-STARTPTS)/{speed:.6f}"
+    picture = f"[0:{video.index}]setpts={timing},fps=fps={output.frame_rate}"
     frame = (output.width, output.height)
-    steps = [
-        "setpts=PTS-STARTPTS",
-        f"fps=fps={output.frame_rate}",
-    ]
-    picture = ",".join(steps)
-    content = place(display, frame, output.fit)
-    hold = _hold_last_frame(frames, output.frame_rate)
-    tail = f"setsar=1,format=yuv420p,setparams={OUTPUT_COLOR},{hold}"
-    if output.fit is FitMode.BLUR and not content.fills_frame:
+    fitted = fit(picture, video, video.display_size, frame, output.fit)
+    return f"{fitted},{finish(frames, output.frame_rate)}[v]"
+
+
+def fit(
+    picture: str,
+    video: VideoStream,
+    display: tuple[float, float],
+    frame: tuple[int, int],
+    fit_mode: FitMode,
+) -> str:
+    """Extend the filter chain `picture` to fill `frame` per the fit mode.
+
+    The result ends on an unlabelled pad, so the caller can chain more filters.
+    """
+    content = place(display, frame, fit_mode)
+    if fit_mode is FitMode.BLUR and not content.fills_frame:
         background = place(display, frame, FitMode.COVER)
         return (
-            f"[{source}]{picture},split=2[fg_in][bg_in];"
+            f"{picture},split=2[fg_in][bg_in];"
             f"[bg_in]{_blurred_background(video, background)}[bg];"
             f"[fg_in]{_scale(video, content)}[fg];"
-            f"[bg][fg]overlay=x={content.x}:y={content.y},{tail}[v]"
+            f"[bg][fg]overlay=x={content.x}:y={content.y}"
         )
-    return f"[{source}]{picture},{_scale(video, content)},{_arrange(content)},{tail}[v]"
+    return f"{picture},{_scale(video, content)},{_arrange(content)}"
+
+
+def blurred_cover(
+    video: VideoStream, display: tuple[float, float], frame: tuple[int, int]
+) -> str:
+    """Filters that turn the picture into a blurred copy filling `frame`."""
+    return _blurred_background(video, place(display, frame, FitMode.COVER))
+
+
+def finish(frames: int, rate: Fraction) -> str:
+    """The common end of every clip's video: square pixels, BT.709 8-bit, held."""
+    hold = _hold_last_frame(frames, rate)
+    return f"setsar=1,format=yuv420p,setparams={OUTPUT_COLOR},{hold}"
 
 
 def _scale(video: VideoStream, content: Placement) -> str:

@@ -9,10 +9,12 @@ from clipstitch.errors import UnusableClipError
 from clipstitch.media.filters import HD_HEIGHT, frames_for, samples_for
 from clipstitch.media.orientation import Orientation
 from clipstitch.media.probe import MediaInfo, VideoStream
-from clipstitch.spec import Clip, OutputSettings
+from clipstitch.spec import Clip, KenBurns, OutputSettings, TitleCard
 
 COPYABLE_PROFILES = frozenset({"High"})
 BT709_OR_UNSET = frozenset({"bt709", "unknown", ""})
+# How long a still image or a title card lasts when its clip states no duration.
+DEFAULT_STILL_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,9 @@ class ClipReport:
     copy_video: bool
     fixes: tuple[str, ...]
     warnings: tuple[str, ...]
+    speed: float = 1.0  # the video's playback speed; `frames` already counts it
+    ken_burns: KenBurns | None = None
+    title: TitleCard | None = None
 
 
 def preflight(
@@ -47,12 +52,24 @@ def preflight(
     Raises UnusableClipError with the reason when the clip cannot be used.
     """
     video = _usable_video(info, limits)
+    if info.still:
+        return _still_report(info, video, clip, output)
     start, duration = _trimmed_span(video, clip)
-    copy_video = not clip.trimmed and video_matches(video, output)
+    copy_video = (
+        not clip.trimmed
+        and clip.speed == 1
+        and clip.title is None
+        and video_matches(video, output)
+    )
     # A copied stream keeps its own frames; a re-encoded one gets exactly these.
     frames = (
-        video.frame_count if copy_video else frames_for(duration, output.frame_rate)
+        video.frame_count
+        if copy_video
+        else frames_for(duration / clip.speed, output.frame_rate)
     )
+    fixes = _fixes(info, video, output)
+    if clip.speed != 1:
+        fixes.append(f"play at {clip.speed:g}x speed")
     return ClipReport(
         start=start,
         duration=duration,
@@ -60,9 +77,60 @@ def preflight(
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
         audio_shift=max(0.0, video.start_time - info.start_time - start),
         copy_video=copy_video,
-        fixes=tuple(_fixes(info, video, output)),
+        fixes=tuple(fixes),
         warnings=tuple(_warnings(info, video, clip)),
+        speed=clip.speed,
+        title=clip.title,
     )
+
+
+def title_report(clip: Clip, output: OutputSettings) -> ClipReport:
+    """The report of a title card drawn over a solid colour (it has no source)."""
+    duration, warnings = _still_duration(clip)
+    frames = frames_for(duration, output.frame_rate)
+    return ClipReport(
+        start=0.0,
+        duration=duration,
+        frames=frames,
+        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
+        audio_shift=0.0,
+        copy_video=False,
+        fixes=("title card, silent",),
+        warnings=tuple(warnings),
+        title=clip.title,
+    )
+
+
+def _still_report(
+    info: MediaInfo, video: VideoStream, clip: Clip, output: OutputSettings
+) -> ClipReport:
+    duration, warnings = _still_duration(clip)
+    if clip.trimmed or clip.speed != 1:
+        warnings.append("trim and speed do not apply to a still image; ignored")
+    frames = frames_for(duration, output.frame_rate)
+    fixes = [f"still image shown for {duration:g} s", *_fixes(info, video, output)]
+    if clip.ken_burns is not None:
+        fixes.append("slow zoom and pan (Ken Burns)")
+    return ClipReport(
+        start=0.0,
+        duration=duration,
+        frames=frames,
+        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
+        audio_shift=0.0,
+        copy_video=False,
+        fixes=tuple(fix for fix in fixes if "fps" not in fix),
+        warnings=tuple(warnings),
+        ken_burns=clip.ken_burns,
+        title=clip.title,
+    )
+
+
+def _still_duration(clip: Clip) -> tuple[float, list[str]]:
+    if clip.duration is not None:
+        return clip.duration, []
+    return DEFAULT_STILL_SECONDS, [
+        f"no duration given; shown for {DEFAULT_STILL_SECONDS:g} s"
+    ]
 
 
 def _usable_video(info: MediaInfo, limits: Limits) -> VideoStream:
@@ -175,7 +243,7 @@ def _audio_fixes(info: MediaInfo, output: OutputSettings) -> list[str]:
 
 def _warnings(info: MediaInfo, video: VideoStream, clip: Clip) -> list[str]:
     warnings = []
-    if video.has_alpha:
+    if video.has_alpha and not info.still:
         warnings.append("transparency is dropped (the picture is shown over black)")
     if clip.end is not None and clip.end > video.duration + 0.001:
         warnings.append(

@@ -18,6 +18,7 @@ import psutil
 from clipstitch.errors import CancelledError, ClipError, ClipstitchError
 from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
 from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.media.preflight import Limits
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import (
@@ -265,6 +266,7 @@ class _Run:
             destination,
             context,
             AudioMix.of(self.composition),
+            Overlays.of(self.composition),
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration

@@ -23,9 +23,12 @@ from clipstitch.media.filters import AudioEdit
 from clipstitch.media.loudness import match_loudness
 from clipstitch.media.mix import AudioMix
 from clipstitch.media.normalize import normalize
-from clipstitch.media.preflight import ClipReport, Limits, preflight
+from clipstitch.media.overlay import Overlays
+from clipstitch.media.preflight import ClipReport, Limits, preflight, title_report
 from clipstitch.media.probe import MediaInfo, probe
 from clipstitch.media.segment import Segment
+from clipstitch.media.visuals import drawn_picture
+from clipstitch.pipeline.assets import overlay_files
 from clipstitch.pipeline.budget import MemoryBudget, clip_memory, threads_within
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
 from clipstitch.pipeline.progress import Stage, StageCallback
@@ -53,7 +56,7 @@ class ClipProbe:
 
     index: int
     source: str
-    info: MediaInfo
+    info: MediaInfo | None  # None for a title card drawn without a source
     report: ClipReport
 
 
@@ -106,7 +109,8 @@ def inspect_clip(
     try:
         return _inspect(clip, index, output, fetched, context)
     finally:
-        fetched.discard()
+        if fetched is not None:
+            fetched.discard()
 
 
 def prepare_clip(
@@ -134,9 +138,10 @@ def prepare_clip(
             match_loudness(segment.audio_path, audio.match_lufs, cancel=context.cancel)
         return segment
     except ClipError as exc:
-        raise exc.for_clip(index, clip.source) from exc
+        raise exc.for_clip(index, clip.label) from exc
     finally:
-        fetched.discard()
+        if fetched is not None:
+            fetched.discard()
 
 
 def join_segments(
@@ -145,22 +150,34 @@ def join_segments(
     destination: Path,
     context: StepContext,
     mix: AudioMix | None = None,
+    overlays: Overlays | None = None,
 ) -> float:
     """Join segments in order into `destination`; returns the output's duration.
 
-    A music bed in `mix` is fetched beside `destination` and deleted after.
+    A music bed in `mix` and the files of `overlays` are fetched beside
+    `destination` and deleted after.
     """
     ordered = sorted(segments, key=lambda segment: segment.index)
     music = _fetch_music(mix, destination.parent, context)
     try:
-        return concat(
-            ordered,
+        with overlay_files(
+            overlays,
+            destination.parent,
             output,
-            destination,
-            mix=mix.with_music_file(music.path) if mix and music else mix,
-            cancel=context.cancel,
-            on_progress=context.on_progress,
-        )
+            context.fetch_settings,
+            context.http_client,
+            context.cancel,
+        ) as ready:
+            return concat(
+                ordered,
+                output,
+                destination,
+                mix=mix.with_music_file(music.path) if mix and music else mix,
+                overlays=ready,
+                threads=context.threads,
+                cancel=context.cancel,
+                on_progress=context.on_progress,
+            )
     finally:
         if music is not None:
             music.discard()
@@ -200,35 +217,44 @@ def _enter(context: StepContext, stage: Stage) -> None:
         context.on_stage(stage)
 
 
-def _fetch(clip: Clip, index: int, workdir: Path, context: StepContext) -> FetchedClip:
-    suffix = Path(urlsplit(clip.source).path).suffix[:8] if is_url(clip.source) else ""
-    tag = hashlib.sha256(clip.source.encode()).hexdigest()[:12]
+def _fetch(
+    clip: Clip, index: int, workdir: Path, context: StepContext
+) -> FetchedClip | None:
+    """The clip's local file; None for a title card that has no source."""
+    source = clip.source
+    if source is None:
+        return None
+    suffix = Path(urlsplit(source).path).suffix[:8] if is_url(source) else ""
+    tag = hashlib.sha256(source.encode()).hexdigest()[:12]
     download = workdir / f"download-{index}-{tag}{suffix}"
     try:
         return fetch(
-            clip.source,
+            source,
             download,
             context.fetch_settings,
             context.http_client,
             cancel=context.cancel,
         )
     except ClipError as exc:
-        raise exc.for_clip(index, clip.source) from exc
+        raise exc.for_clip(index, source) from exc
 
 
 def _inspect(
     clip: Clip,
     index: int,
     output: OutputSettings,
-    fetched: FetchedClip,
+    fetched: FetchedClip | None,
     context: StepContext,
 ) -> ClipProbe:
+    if fetched is None:
+        report = title_report(clip, output)
+        return ClipProbe(index=index, source=clip.label, info=None, report=report)
     try:
         info = probe(fetched.path)
         report = preflight(info, clip, output, context.limits)
     except ClipError as exc:
-        raise exc.for_clip(index, clip.source) from exc
-    return ClipProbe(index=index, source=clip.source, info=info, report=report)
+        raise exc.for_clip(index, clip.label) from exc
+    return ClipProbe(index=index, source=clip.label, info=info, report=report)
 
 
 def _normalize(
@@ -251,10 +277,9 @@ def _normalize(
         warnings=report.warnings,
     )
     budget = context.budget or MemoryBudget.unlimited()
-    threads = threads_within(
-        inspected.info, output, context.threads, budget.total_bytes
-    )
-    need = clip_memory(inspected.info, output, threads, report.copy_video)
+    sized = inspected.info or drawn_picture(output)
+    threads = threads_within(sized, output, context.threads, budget.total_bytes)
+    need = clip_memory(sized, output, threads, report.copy_video)
     slot = context.encoder_slots if not report.copy_video else None
     with slot or contextlib.nullcontext(), budget.reserve(need):
         return normalize(

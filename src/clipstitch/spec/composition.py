@@ -184,16 +184,30 @@ def load_composition(path: Path) -> Composition:
 
 def _resolve_relative_sources(composition: Composition, folder: Path) -> Composition:
     clips = [
-        clip.model_copy(update={"source": str(folder / clip.source)})
-        if _is_relative_path(clip.source)
-        else clip
+        clip.model_copy(update={"source": _resolved(clip.source, folder)})
         for clip in composition.clips
     ]
-    return composition.model_copy(update={"clips": clips})
+    overlays = [
+        overlay.model_copy(update={"source": _resolved(overlay.source, folder)})
+        if isinstance(overlay, ImageOverlay)
+        else overlay
+        for overlay in composition.overlays
+    ]
+    subtitles = composition.subtitles
+    if subtitles is not None:
+        subtitles = subtitles.model_copy(
+            update={"source": _resolved(subtitles.source, folder)}
+        )
+    return composition.model_copy(
+        update={"clips": clips, "overlays": overlays, "subtitles": subtitles}
+    )
 
 
-def _is_relative_path(source: str) -> bool:
-    return "://" not in source and not Path(source).is_absolute()
+def _resolved(source: str | None, folder: Path) -> str | None:
+    """A relative local path made relative to `folder`; URLs and None kept."""
+    if source is None or "://" in source or Path(source).is_absolute():
+        return source
+    return str(folder / source)
 
 
 def composition_schema() -> dict[str, Any]:
