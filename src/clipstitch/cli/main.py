@@ -116,9 +116,9 @@ def probe(
                 found = inspect_clip(
                     clip, index, composition.output, Path(workdir), StepContext()
                 )
-                rows.append((index, clip.source, found.report, ""))
+                rows.append((index, clip.label, found.report, ""))
             except ClipError as exc:
-                rows.append((index, clip.source, None, exc.reason))
+                rows.append((index, clip.label, None, exc.reason))
     Console().print(clip_table(rows))
     if any(report is None for _, _, report, _ in rows):
         raise typer.Exit(1)
@@ -205,6 +205,7 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
         "budget_bytes": result.budget_bytes,
         "workers": result.workers,
         "threads": result.threads,
+        "deliverables": [str(path) for path in result.deliverables],
         "clips": [
             {
                 "index": clip.index,

@@ -18,6 +18,7 @@ from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
 from clipstitch.jobs.states import StepStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.media.segment import Segment
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
@@ -74,7 +75,7 @@ class StepExecutor:
         cached = self._cached(step)
         if cached is not None:
             logger.info("job %s clip %d: segment reused", job.id, step.position)
-            return replace(cached, index=step.position, source=clip.source)
+            return replace(cached, index=step.position, source=clip.label)
         on_stage(Stage.FETCHING)
         local = self._localize(clip, step.position, workdir)
         segment = self._prepare(
@@ -95,8 +96,8 @@ class StepExecutor:
         return None
 
     def _localize(self, clip: Clip, index: int, workdir: Path) -> Clip:
-        if not clip.source.startswith("s3://"):
-            return clip
+        if clip.source is None or not clip.source.startswith("s3://"):
+            return clip  # a local path, a URL, or a title card without a source
         key = self.storage.key_of(clip.source)
         if key is None:
             raise DownloadError("outside the configured bucket", index=index)
@@ -104,7 +105,7 @@ class StepExecutor:
         try:
             self.storage.download(key, destination)
         except StorageError as exc:
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
         return clip.model_copy(update={"source": str(destination)})
 
     def _prepare(
@@ -122,11 +123,11 @@ class StepExecutor:
                 local, index, composition.output, workdir, context, audio
             )
         except ClipError as exc:
-            raise exc.for_clip(index, clip.source) from exc
+            raise exc.for_clip(index, clip.label) from exc
         except OutboundRefusedError as exc:
             # A redirect hop led somewhere the outbound policy refuses.
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
-        return replace(segment, source=clip.source)
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
+        return replace(segment, source=clip.label)
 
     def _keep(self, step: StepRecord, segment: Segment) -> Segment:
         key = step.cache_key or f"{step.job_id}-{step.position}"
@@ -155,14 +156,15 @@ class StepExecutor:
         destination = workdir / "output.mp4"
         budget = context.budget
         mix = AudioMix.of(composition)
+        overlays = Overlays.of(composition)
         if budget is None:
             duration = join_segments(
-                segments, composition.output, destination, context, mix
+                segments, composition.output, destination, context, mix, overlays
             )
         else:
             with budget.reserve(COPY_PROCESS):
                 duration = join_segments(
-                    segments, composition.output, destination, context, mix
+                    segments, composition.output, destination, context, mix, overlays
                 )
         on_stage(Stage.UPLOADING)
         key = output_key(job.id)

@@ -44,7 +44,8 @@ class SubmitPolicy:
     ) -> NewJob:
         """Check the request and turn it into a job to store."""
         for index, clip in enumerate(composition.clips):
-            self.check_source(index, clip.source)
+            if clip.source is not None:
+                self.check_source(index, clip.source)
         if callback_url:
             self._check_url("callback_url", callback_url)
         spec = composition.model_dump(mode="json")

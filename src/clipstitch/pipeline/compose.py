@@ -10,12 +10,14 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
 import psutil
 
 from clipstitch.errors import CancelledError, ClipError, ClipstitchError
+from clipstitch.media.deliverables import make_deliverables
 from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
 from clipstitch.media.mix import AudioMix
 from clipstitch.media.overlay import Overlays
@@ -71,6 +73,7 @@ class ComposeResult:
     wall_seconds: float
     cpu_seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    deliverables: tuple[Path, ...] = ()  # posters and extra outputs beside `output`
 
     @property
     def warnings(self) -> list[str]:
@@ -146,6 +149,10 @@ class _Run:
                 "normalize", lambda: self._prepare_all(Path(workdir))
             )
             duration = self._timed("join", lambda: self._join(segments, destination))
+            extras = self._timed(
+                "deliverables",
+                lambda: self._deliver(segments, destination, duration),
+            )
         return ComposeResult(
             output=destination,
             duration=duration,
@@ -157,6 +164,7 @@ class _Run:
             wall_seconds=time.monotonic() - started,
             cpu_seconds=_tree_cpu_seconds() - cpu_before,
             stage_seconds=self.stage_seconds,
+            deliverables=tuple(extras),
         )
 
     def _timed(self, stage: str, work: Callable[[], _T]) -> _T:
@@ -191,7 +199,7 @@ class _Run:
         if self.context.cancel.is_set():
             raise CancelledError("cancelled before the clip started")
         self.on_event(
-            ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.source)
+            ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.label)
         )
         context = StepContext(
             threads=self.context.threads,
@@ -270,6 +278,32 @@ class _Run:
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration
+
+    def _deliver(
+        self, segments: list[Segment], destination: Path, duration: float
+    ) -> list[Path]:
+        wanted = self.composition.deliverables
+        if wanted.poster is None and not wanted.extra_outputs:
+            return []
+        self.on_event(ProgressEvent(Stage.JOINING, 1.0, message="deliverables"))
+        return make_deliverables(
+            destination,
+            duration,
+            wanted,
+            clip_spans(segments, self.composition.output.frame_rate),
+            threads=self.plan.threads,
+            cancel=self.context.cancel,
+        )
+
+
+def clip_spans(segments: list[Segment], rate: Fraction) -> list[tuple[float, float]]:
+    """Each used clip's (start, end) on the output timeline, in seconds."""
+    spans = []
+    frames = 0
+    for segment in sorted(segments, key=lambda segment: segment.index):
+        spans.append((float(frames / rate), float((frames + segment.frames) / rate)))
+        frames += segment.frames
+    return spans
 
 
 def _first_clip_error(futures: list[Future[Segment]]) -> ClipError | None:

@@ -27,6 +27,7 @@ from clipstitch.jobs.records import JobRecord, JsonObject
 from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
@@ -138,7 +139,7 @@ class CompositionActivities:
     ) -> SegmentRef:
         audio = ClipAudio.of(composition, task.position)
         key = segment_key(clip, composition.output, audio)
-        found = find_segment(self.tools.storage, key, task.position, clip.source)
+        found = find_segment(self.tools.storage, key, task.position, clip.label)
         if found is not None:
             logger.info("job %s clip %d: segment reused", task.job_id, task.position)
             return found
@@ -152,7 +153,7 @@ class CompositionActivities:
             except OutboundRefusedError as exc:
                 raise DownloadError(str(exc), index=task.position) from exc
             self._move(task, progress, Stage.UPLOADING)
-            segment = replace(segment, source=clip.source)
+            segment = replace(segment, source=clip.label)
             return upload_segment(self.tools.storage, key, segment)
 
     def _bad_clip(
@@ -196,6 +197,7 @@ class CompositionActivities:
                     destination,
                     context,
                     AudioMix.of(composition),
+                    Overlays.of(composition),
                 )
             self._move(step, progress, Stage.UPLOADING)
             key = output_key(task.job_id)
@@ -257,8 +259,8 @@ class CompositionActivities:
         self.records.report(task.job_id, task.position, stage, 0.0)
 
     def _localize(self, clip: Clip, index: int, workdir: Path) -> Clip:
-        if not clip.source.startswith("s3://"):
-            return clip
+        if clip.source is None or not clip.source.startswith("s3://"):
+            return clip  # a local path, a URL, or a title card without a source
         key = self.tools.storage.key_of(clip.source)
         if key is None:
             raise DownloadError("outside the configured bucket", index=index)
@@ -266,7 +268,7 @@ class CompositionActivities:
         try:
             self.tools.storage.download(key, destination)
         except StorageError as exc:
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
         return clip.model_copy(update={"source": str(destination)})
 
     @contextmanager
