@@ -58,7 +58,8 @@ def region_difference(first: Path, second: Path, time: float, box: Box) -> float
     for row in range(y, y + h):
         start = (row * width + x) * 3
         end = start + w * 3
-        total += sum(abs(p - q) for p, q in zip(a[start:end], b[start:end], strict=True))
+        pairs = zip(a[start:end], b[start:end], strict=True)
+        total += sum(abs(p - q) for p, q in pairs)
     return total / (w * h * 3)
 
 
@@ -269,9 +270,7 @@ def test_overlays_keep_duration_and_one_stream(overlaid: tuple[Path, Path]) -> N
 def test_deliverables_have_their_codecs_and_sizes(
     tmp_path: Path, media: dict[str, Path]
 ) -> None:
-    wanted = Deliverables(
-        poster=Poster(per_clip=True), extra_outputs=list(ExtraOutput)
-    )
+    wanted = Deliverables(poster=Poster(per_clip=True), extra_outputs=list(ExtraOutput))
     composition = Composition.model_validate(
         {"output": SMALL, "clips": [str(media["clip"]), str(media["still_clip"])]}
     ).model_copy(update={"deliverables": wanted})
