@@ -14,6 +14,9 @@ import pytest
 from PIL import Image
 
 from clipstitch import Composition, compose
+from clipstitch.jobs.errors import SourceRefusedError
+from clipstitch.jobs.submit import SubmitPolicy
+from clipstitch.net.outbound import OutboundPolicy
 from clipstitch.spec import Deliverables, ExtraOutput, Poster
 from media_checks import ffprobe_json, run, streams, video_frame_count
 
@@ -308,3 +311,28 @@ def test_deliverables_have_their_codecs_and_sizes(
         assert preview.n_frames == 30  # 3 s at 10 fps
     with Image.open(tmp_path / "out.preview.webp") as preview:
         assert preview.is_animated and preview.size == (320, 180)
+
+
+def test_the_service_refuses_overlay_files_outside_its_folders(
+    tmp_path: Path, media: dict[str, Path]
+) -> None:
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    clip = allowed / "clip.mp4"
+    clip.write_bytes(media["clip"].read_bytes())
+    policy = SubmitPolicy(OutboundPolicy(), [allowed], None, 600)
+    for extra in (
+        {"subtitles": {"source": "/etc/passwd"}},
+        {"overlays": [{"type": "image", "source": "/etc/hostname"}]},
+        {"overlays": [{"type": "image", "source": "s3://bucket/logo.png"}]},
+    ):
+        composition = Composition.model_validate({"clips": [str(clip)], **extra})
+        with pytest.raises(SourceRefusedError):
+            policy.new_job(
+                "owner",
+                composition,
+                idempotency_key=None,
+                callback_url=None,
+                metadata={},
+                deadline_seconds=None,
+            )
