@@ -91,6 +91,8 @@ def run(
     env = _env(data_dir, temporal[1], clips[0].parent, args.database_url)
     port = _free_port()
     api = _spawn(["serve", "--port", str(port)], env, data_dir / "api.log")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        _wait_healthy(client)  # the API migrates the job store before workers open it
     pool = [
         _spawn(["worker"], {**env, "CLIPSTITCH_TEMPORAL_CPUS": "1"},
                data_dir / f"worker-{index}.log", core=index % _cores())

@@ -40,24 +40,10 @@ USABLE_CLIPS = {
     "video_with_failing_audio.mp4": 11.2,
 }
 UNUSABLE_CLIPS = {"sample_audio_only.mp4": "no video stream"}
-# clip -> why the engine does not yet give what the table says
-KNOWN_GAPS = {
-    "edit_list_positive_shift.mp4": "the edit list starts the video at 1.0 s and the"
-    " audio at 0; the engine keeps only the video's 9.0 s and drops the first second",
-}
-
-
 def usable_clips() -> list[object]:
     return [
-        pytest.param(name, duration, marks=_known_gap(name))
-        for name, duration in sorted(USABLE_CLIPS.items())
+        pytest.param(name, duration) for name, duration in sorted(USABLE_CLIPS.items())
     ]
-
-
-def _known_gap(name: str) -> list[pytest.MarkDecorator]:
-    if name not in KNOWN_GAPS:
-        return []
-    return [pytest.mark.xfail(reason=KNOWN_GAPS[name], strict=True)]
 
 
 def test_the_tables_cover_every_clip() -> None:

@@ -60,10 +60,13 @@ class FFmpegError(ClipstitchError):
         self.program = program
         self.returncode = returncode
         self.log_tail = log_tail
-        last_line = (
-            log_tail.strip().splitlines()[-1] if log_tail.strip() else "no output"
-        )
-        super().__init__(f"{program} exited with status {returncode}: {last_line}")
+        super().__init__(f"{program} exited with status {returncode}: {self.last_line}")
+
+    @property
+    def last_line(self) -> str:
+        """The last line ffmpeg logged: usually the one that says what went wrong."""
+        lines = [line.strip() for line in self.log_tail.splitlines() if line.strip()]
+        return lines[-1] if lines else "no output"
 
 
 class BudgetError(ClipstitchError):

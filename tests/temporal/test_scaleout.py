@@ -101,7 +101,8 @@ def test_kill_9_of_a_worker_mid_clip_still_finishes_once(
     assert done["status"] == "succeeded", done
     assert time.monotonic() - killed_at < 120
     attempts = [step["attempts"] for step in _clip_steps(cluster, job["id"])]
-    assert attempts[0] == 2, attempts  # the killed clip ran again, once
+    # The clip killed mid-run ran again, once; no other clip ran twice.
+    assert sorted(attempts) == [1] * (len(clips) - 1) + [2], attempts
 
     storage = bucket(cluster.env)
     keys = object_keys(storage)

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from clipstitch.cli import service, worker
+from clipstitch.cli import calibration, service, worker
 from clipstitch.cli.display import ComposeProgress, clip_table, summary_table
 from clipstitch.cli.planning import clips_table, machines_table, plan_dict, totals_table
 from clipstitch.cli.units import parse_size
@@ -222,6 +222,7 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
     }
 
 
+calibration.register(app)
 service.register(app)
 worker.register(app)
 

@@ -78,6 +78,7 @@ def plan_dict(plan: CompositionPlan) -> dict[str, object]:
         "peak_memory_bytes": plan.peak_memory_bytes,
         "peak_disk_bytes": plan.peak_disk_bytes,
         "wall_seconds": round(plan.wall_seconds, 2),
+        "cpu_seconds": round(plan.cpu_seconds, 2),
         "clips": [
             {
                 "index": clip.index,

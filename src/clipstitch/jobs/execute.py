@@ -6,6 +6,7 @@ it produces the step's result, so any runner can call it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -22,6 +23,7 @@ from clipstitch.media.overlay import Overlays
 from clipstitch.media.segment import Segment
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
     ClipAudio,
@@ -119,8 +121,9 @@ class StepExecutor:
     ) -> Segment:
         try:
             audio = ClipAudio.of(composition, index)
+            joins = joins_for(composition, index)
             segment = prepare_clip(
-                local, index, composition.output, workdir, context, audio
+                local, index, composition.output, workdir, context, audio, joins
             )
         except ClipError as exc:
             raise exc.for_clip(index, clip.label) from exc
@@ -157,15 +160,17 @@ class StepExecutor:
         budget = context.budget
         mix = AudioMix.of(composition)
         overlays = Overlays.of(composition)
-        if budget is None:
+        transitions = transitions_of(composition)
+        with budget.reserve(COPY_PROCESS) if budget else contextlib.nullcontext():
             duration = join_segments(
-                segments, composition.output, destination, context, mix, overlays
+                segments,
+                composition.output,
+                destination,
+                context,
+                mix,
+                overlays,
+                transitions,
             )
-        else:
-            with budget.reserve(COPY_PROCESS):
-                duration = join_segments(
-                    segments, composition.output, destination, context, mix, overlays
-                )
         on_stage(Stage.UPLOADING)
         key = output_key(job.id)
         size = self.storage.upload(key, destination)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from clipstitch.jobs.errors import SourceRefusedError
 from clipstitch.jobs.store import NewJob
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
+from clipstitch.pipeline.joins import joins_for
 from clipstitch.pipeline.steps import ClipAudio, segment_key
 from clipstitch.spec import Composition, ImageOverlay
 
@@ -68,7 +69,12 @@ class SubmitPolicy:
             # TODO: key URL sources by ETag or content hash; a URL whose content
             # changes within SEGMENT_CACHE_SECONDS reuses the old segment.
             cache_keys=[
-                segment_key(clip, composition.output, ClipAudio.of(composition, index))
+                segment_key(
+                    clip,
+                    composition.output,
+                    ClipAudio.of(composition, index),
+                    joins_for(composition, index),
+                )
                 for index, clip in enumerate(composition.clips)
             ],
         )

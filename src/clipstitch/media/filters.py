@@ -44,8 +44,11 @@ def video_graph(
 
     `speed` above 1 plays the clip faster (fewer output frames), below 1 slower.
     """
-    timing = "PTS-STARTPTS" if speed == 1 else f"(PTS-STARTPTS)/{speed:.6f}"
-    picture = f"[0:{video.index}]setpts={timing},fps=fps={output.frame_rate}"
+    # Time zero is where the clip begins; a picture that starts later (after a
+    # lead of sound) is held on its first frame until then.
+    timing = "" if speed == 1 else f"setpts=PTS/{speed:.6f},"
+    start = f"fps=fps={output.frame_rate}:start_time=0"
+    picture = f"[0:{video.index}]{timing}{start}"
     frame = (output.width, output.height)
     fitted = fit(picture, video, video.display_size, frame, output.fit)
     return f"{fitted},{finish(frames, output.frame_rate)}[v]"

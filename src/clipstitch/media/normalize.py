@@ -51,7 +51,7 @@ def normalize(
         )
     except FFmpegError as exc:
         _remove(segment)
-        raise UnusableClipError(f"cannot be decoded: {exc.log_tail.strip()}") from exc
+        raise UnusableClipError(f"cannot be decoded: {exc.last_line}") from exc
     except CancelledError:
         _remove(segment)
         raise
@@ -74,8 +74,9 @@ def _trim(report: ClipReport) -> list[str]:
         "-t",
         f"{report.duration + 1.0:.6f}",
     ]  # one spare second; -frames cuts exactly
-    if report.start > 0:
-        trim = ["-ss", f"{report.start:.6f}", *trim]
+    # Seeking makes the segment's start time zero for every stream alike.
+    if report.seek > 0:
+        trim = ["-ss", f"{report.seek:.6f}", *trim]
     return trim
 
 
@@ -88,7 +89,7 @@ def _graph(
     audio = audio_graph(
         info.audio if info is not None else None,
         report.samples,
-        report.audio_shift,
+        report.audio_shift if report.copy_video else 0.0,
         output.audio.sample_rate,
         edit,
     )
@@ -114,10 +115,19 @@ def _video_output(
     return [
         "-map", "[v]",
         "-frames:v", str(report.frames),
+        *_keyframe_options(report.keyframes),
         "-filter_threads", str(threads),
         *h264_options(output, threads),
         *common,
     ]  # fmt: skip
+
+
+def _keyframe_options(frames: tuple[int, ...]) -> list[str]:
+    """Start a closed GOP at each of `frames`, so the segment splits there by copy."""
+    if not frames:
+        return []
+    expression = "+".join(f"eq(n,{frame})" for frame in frames)
+    return ["-force_key_frames", f"expr:{expression}", "-forced-idr", "1"]
 
 
 # A copied clip's parameter sets state BT.709 limited range like the encoded

@@ -31,21 +31,27 @@ class Limits:
 class ClipReport:
     """What will happen to one clip, decided from its probe alone."""
 
-    start: float
+    seek: float  # where the segment starts, from the file's own start time
+    lead: float  # seconds of audio before the first picture: the picture waits
     duration: float
     frames: int
     samples: int
-    audio_shift: float
+    audio_shift: float  # for copied video, which cannot seek: audio to cut first
     copy_video: bool
     fixes: tuple[str, ...]
     warnings: tuple[str, ...]
     speed: float = 1.0  # the video's playback speed; `frames` already counts it
     ken_burns: KenBurns | None = None
     title: TitleCard | None = None
+    keyframes: tuple[int, ...] = ()  # frames that must start a GOP (transitions)
 
 
 def preflight(
-    info: MediaInfo, clip: Clip, output: OutputSettings, limits: Limits = Limits()
+    info: MediaInfo,
+    clip: Clip,
+    output: OutputSettings,
+    limits: Limits = Limits(),
+    allow_copy: bool = True,
 ) -> ClipReport:
     """Check `info` against the limits and decide how it becomes a segment.
 
@@ -54,9 +60,13 @@ def preflight(
     video = _usable_video(info, limits)
     if info.still:
         return _still_report(info, video, clip, output)
-    start, duration = _trimmed_span(video, clip)
+    origin = _origin(info, video, output)
+    lead = video.start_time - origin
+    start, duration = _trimmed_span(video.duration + lead, clip)
     copy_video = (
-        not clip.trimmed
+        allow_copy
+        and not clip.trimmed
+        and lead == 0
         and clip.speed == 1
         and clip.title is None
         and video_matches(video, output)
@@ -67,15 +77,16 @@ def preflight(
         if copy_video
         else frames_for(duration / clip.speed, output.frame_rate)
     )
-    fixes = _fixes(info, video, output)
+    fixes = _fixes(info, video, output, lead)
     if clip.speed != 1:
         fixes.append(f"play at {clip.speed:g}x speed")
     return ClipReport(
-        start=start,
+        seek=origin - info.start_time + start,
+        lead=lead,
         duration=duration,
         frames=frames,
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
-        audio_shift=max(0.0, video.start_time - info.start_time - start),
+        audio_shift=max(0.0, origin - info.start_time),
         copy_video=copy_video,
         fixes=tuple(fixes),
         warnings=tuple(_warnings(info, video, clip)),
@@ -89,7 +100,8 @@ def title_report(clip: Clip, output: OutputSettings) -> ClipReport:
     duration, warnings = _still_duration(clip)
     frames = frames_for(duration, output.frame_rate)
     return ClipReport(
-        start=0.0,
+        seek=0.0,
+        lead=0.0,
         duration=duration,
         frames=frames,
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
@@ -108,11 +120,12 @@ def _still_report(
     if clip.trimmed or clip.speed != 1:
         warnings.append("trim and speed do not apply to a still image; ignored")
     frames = frames_for(duration, output.frame_rate)
-    fixes = [f"still image shown for {duration:g} s", *_fixes(info, video, output)]
+    fixes = [f"still image shown for {duration:g} s", *_fixes(info, video, output, 0.0)]
     if clip.ken_burns is not None:
         fixes.append("slow zoom and pan (Ken Burns)")
     return ClipReport(
-        start=0.0,
+        seek=0.0,
+        lead=0.0,
         duration=duration,
         frames=frames,
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
@@ -154,13 +167,23 @@ def _usable_video(info: MediaInfo, limits: Limits) -> VideoStream:
     return video
 
 
-def _trimmed_span(video: VideoStream, clip: Clip) -> tuple[float, float]:
+def _origin(info: MediaInfo, video: VideoStream, output: OutputSettings) -> float:
+    """Where the clip begins: its first picture, or earlier sound (an edit list may
+    delay the picture); a lead shorter than half a frame is only timestamp noise.
+    """
+    half_frame = 0.5 / float(output.frame_rate)
+    audio = info.audio
+    if audio is not None and audio.start_time < video.start_time - half_frame:
+        return max(audio.start_time, info.start_time)
+    return video.start_time
+
+
+def _trimmed_span(length: float, clip: Clip) -> tuple[float, float]:
     start = clip.start or 0.0
-    end = video.duration if clip.end is None else min(clip.end, video.duration)
-    if start >= video.duration:
+    end = length if clip.end is None else min(clip.end, length)
+    if start >= length:
         raise UnusableClipError(
-            f"trim start {start:g} s is at or after the clip's end "
-            f"({video.duration:.3f} s)"
+            f"trim start {start:g} s is at or after the clip's end ({length:.3f} s)"
         )
     return start, end - start
 
@@ -194,8 +217,12 @@ def _colour_is_bt709(video: VideoStream) -> bool:
     return video.color_space == "bt709" or min(video.width, video.height) >= HD_HEIGHT
 
 
-def _fixes(info: MediaInfo, video: VideoStream, output: OutputSettings) -> list[str]:
+def _fixes(
+    info: MediaInfo, video: VideoStream, output: OutputSettings, lead: float
+) -> list[str]:
     fixes = []
+    if lead > 0:
+        fixes.append(f"picture starts {lead:.2f} s after the sound: first frame held")
     if video.orientation is not Orientation.UPRIGHT:
         fixes.append(f"turn upright: {video.orientation.value}")
     if video.sar != 1:

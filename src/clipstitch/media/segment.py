@@ -20,8 +20,8 @@ class Segment:
     copied_video: bool
     fixes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
-    # Frames shared with the clip before and after (transitions): such a segment
-    # is stored as parts, head/body/tail, rather than as one file.
+    # Frames shared with the clip before and after (transitions): the segment has
+    # keyframes there, and the join splits it into head, body and tail parts.
     head_frames: int = 0
     tail_frames: int = 0
 
@@ -49,16 +49,8 @@ class Segment:
             tail_frames=int(data.get("tail_frames", 0)),
         )
 
-    def paths(self) -> tuple[Path, ...]:
-        """Every file the segment holds: the whole, or its parts once split."""
-        if not self.head_frames and not self.tail_frames:
-            return self.video_path, self.audio_path
-        names = ("head", "body", "tail")
-        return tuple(
-            path
-            for name in names
-            for path in (self.part_video(name), self.part_audio(name))
-        )
+    def paths(self) -> tuple[Path, Path]:
+        return self.video_path, self.audio_path
 
     def part_video(self, name: str) -> Path:
         return self.video_path.with_name(f"{self.video_path.stem}.{name}.mp4")

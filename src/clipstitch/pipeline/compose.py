@@ -31,6 +31,7 @@ from clipstitch.pipeline.budget import (
     plan_work,
 )
 from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.memory import PeakMemory
 from clipstitch.pipeline.progress import EventCallback, ProgressEvent, Stage
 from clipstitch.pipeline.steps import (
@@ -220,6 +221,7 @@ class _Run:
                 workdir,
                 context,
                 ClipAudio.of(self.composition, index),
+                joins_for(self.composition, index),
             )
         except ClipError:
             if self.composition.on_bad_clip is BadClipPolicy.FAIL:
@@ -275,6 +277,7 @@ class _Run:
             context,
             AudioMix.of(self.composition),
             Overlays.of(self.composition),
+            transitions_of(self.composition),
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration

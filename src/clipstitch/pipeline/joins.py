@@ -1,9 +1,10 @@
 """Transitions at joins: where clips overlap, and the pieces the join copies.
 
 A clip next to a transition is encoded with keyframes where its overlaps begin
-and end, then split (stream copy) into head, body and tail; each overlap is
-rendered from the outgoing tail and the incoming head. The join then copies
-body, transition, body, ... so only the overlaps are encoded twice.
+and end (its segment records how many frames it shares on each side); the join
+splits it there by stream copy into head, body and tail, renders each overlap
+from the outgoing tail and the incoming head, then copies body, transition,
+body, ... so only the overlaps are encoded twice.
 """
 
 from __future__ import annotations
@@ -33,9 +34,16 @@ class Joins:
     before: Transition | None = None
     after: Transition | None = None
 
+    @property
+    def overlapping(self) -> bool:
+        return self.before is not None or self.after is not None
+
     def frames(self, rate: Fraction) -> tuple[int, int]:
         """Frames the clip overlaps the clip before it and the clip after it."""
         return _overlap(self.before, rate), _overlap(self.after, rate)
+
+
+CUTS = Joins()  # plain cuts on both sides
 
 
 def joins_for(composition: Composition, index: int) -> Joins:
@@ -79,21 +87,20 @@ def keyframes_for(joins: Joins, frames: int, rate: Fraction) -> tuple[int, ...]:
 
 
 def split_segment(
-    segment: Segment,
-    joins: Joins,
-    output: OutputSettings,
-    cancel: Cancellation | None = None,
-) -> Segment:
-    """Split a segment at its overlaps into head, body and tail files (stream copy)."""
-    rate = output.frame_rate
-    head, tail = joins.frames(rate)
+    segment: Segment, output: OutputSettings, cancel: Cancellation | None = None
+) -> None:
+    """Split a segment at its overlaps into head, body and tail files (stream copy).
+
+    The whole files are removed: their parts hold the same frames and samples.
+    """
+    head, tail = segment.head_frames, segment.tail_frames
     if not head and not tail:
-        return segment
-    cuts = keyframes_for(joins, segment.frames, rate)
+        return
+    last = segment.frames
+    cuts = tuple(cut for cut in (head, last - tail) if 0 < cut < last)
     names = ["head"] * bool(head) + ["body"] + ["tail"] * bool(tail)
     _split_video(segment, cuts, names, output, cancel)
-    _split_audio(segment, head, tail, rate, output.audio.sample_rate)
-    return replace(segment, head_frames=head, tail_frames=tail)
+    _split_audio(segment, head, tail, output.frame_rate, output.audio.sample_rate)
 
 
 def _split_video(
@@ -150,6 +157,8 @@ def assemble(
     cancel: Cancellation | None = None,
 ) -> list[Segment]:
     """The pieces to join, in order: bodies of clips and rendered transitions."""
+    for segment in segments:
+        split_segment(segment, output, cancel)
     pieces: list[Segment] = []
     for position, segment in enumerate(segments):
         following = segments[position + 1] if position + 1 < len(segments) else None

@@ -10,7 +10,7 @@ import contextlib
 import hashlib
 import json
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,8 +31,20 @@ from clipstitch.media.visuals import drawn_picture
 from clipstitch.pipeline.assets import overlay_files
 from clipstitch.pipeline.budget import MemoryBudget, clip_memory, threads_within
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
+from clipstitch.pipeline.joins import (
+    CUTS,
+    Joins,
+    assemble,
+    keyframes_for,
+)
 from clipstitch.pipeline.progress import Stage, StageCallback
-from clipstitch.spec import Clip, Composition, OutputSettings, TransitionKind
+from clipstitch.spec import (
+    Clip,
+    Composition,
+    OutputSettings,
+    Transition,
+    TransitionKind,
+)
 
 
 @dataclass
@@ -88,7 +100,10 @@ def _plain_cut(clip: Clip) -> bool:
 
 
 def segment_key(
-    clip: Clip, output: OutputSettings, audio: ClipAudio = ClipAudio()
+    clip: Clip,
+    output: OutputSettings,
+    audio: ClipAudio = ClipAudio(),
+    joins: Joins = CUTS,
 ) -> str:
     """The same key whenever the same clip is normalized for the same output."""
     identity = {
@@ -97,6 +112,8 @@ def segment_key(
     }
     if audio != ClipAudio():
         identity["audio"] = asdict(audio)
+    if joins.overlapping:  # keyframes where the clip overlaps its neighbours
+        identity["joins"] = {"frames": list(joins.frames(output.frame_rate))}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     return digest.hexdigest()[:24]
 
@@ -120,23 +137,26 @@ def prepare_clip(
     workdir: Path,
     context: StepContext,
     audio: ClipAudio = ClipAudio(),
+    joins: Joins = CUTS,
 ) -> Segment:
     """Fetch, probe, preflight and normalize one clip into a segment in `workdir`.
 
-    `audio` is what the composition asks of the clip's sound (ClipAudio.of).
+    `audio` is what the composition asks of the clip's sound (ClipAudio.of);
+    `joins` its transitions (joins_for), where it is split into parts.
     Raises ClipError naming the clip (index and source) when it cannot be used.
     """
     _enter(context, Stage.FETCHING)
     fetched = _fetch(clip, index, workdir, context)
     try:
         _enter(context, Stage.PROBING)
-        inspected = _inspect(clip, index, output, fetched, context)
+        inspected = _inspect(clip, index, output, fetched, context, joins)
         _enter(context, Stage.NORMALIZING)
-        stem = workdir / f"{index:05d}-{segment_key(clip, output, audio)}"
+        stem = workdir / f"{index:05d}-{segment_key(clip, output, audio, joins)}"
         segment = _normalize(inspected, output, stem, context, _edit(clip, audio))
         if audio.match_lufs is not None:
             match_loudness(segment.audio_path, audio.match_lufs, cancel=context.cancel)
-        return segment
+        head, tail = joins.frames(output.frame_rate)
+        return replace(segment, head_frames=head, tail_frames=tail)
     except ClipError as exc:
         raise exc.for_clip(index, clip.label) from exc
     finally:
@@ -151,13 +171,22 @@ def join_segments(
     context: StepContext,
     mix: AudioMix | None = None,
     overlays: Overlays | None = None,
+    transitions: dict[int, Transition] | None = None,
 ) -> float:
     """Join segments in order into `destination`; returns the output's duration.
 
     A music bed in `mix` and the files of `overlays` are fetched beside
-    `destination` and deleted after.
+    `destination` and deleted after; `transitions` (transitions_of) are rendered
+    from the segments' parts first.
     """
-    ordered = sorted(segments, key=lambda segment: segment.index)
+    ordered = assemble(
+        sorted(segments, key=lambda segment: segment.index),
+        transitions or {},
+        output,
+        destination.parent,
+        threads=context.threads,
+        cancel=context.cancel,
+    )
     music = _fetch_music(mix, destination.parent, context)
     try:
         with overlay_files(
@@ -245,13 +274,19 @@ def _inspect(
     output: OutputSettings,
     fetched: FetchedClip | None,
     context: StepContext,
+    joins: Joins = CUTS,
 ) -> ClipProbe:
-    if fetched is None:
-        report = title_report(clip, output)
-        return ClipProbe(index=index, source=clip.label, info=None, report=report)
+    split = joins.overlapping
     try:
-        info = probe(fetched.path)
-        report = preflight(info, clip, output, context.limits)
+        if fetched is None:
+            info = None
+            report = title_report(clip, output)
+        else:
+            info = probe(fetched.path)
+            report = preflight(info, clip, output, context.limits, allow_copy=not split)
+        if split:
+            cuts = keyframes_for(joins, report.frames, output.frame_rate)
+            report = replace(report, keyframes=cuts)
     except ClipError as exc:
         raise exc.for_clip(index, clip.label) from exc
     return ClipProbe(index=index, source=clip.label, info=info, report=report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,18 +17,22 @@ from clipstitch.pipeline.budget import (
     PYTHON_RESERVE,
     WorkPlan,
     clip_memory,
+    clip_memory_for,
     default_budget,
     plan_work,
 )
 from clipstitch.pipeline.costs import CostModel, cost_model
 from clipstitch.pipeline.steps import StepContext, inspect_clip
 from clipstitch.planning.machines import PRESETS, Machine
-from clipstitch.planning.schedule import Timeline, Work, simulate
+from clipstitch.planning.schedule import Slots, Timeline, Work, simulate
 from clipstitch.spec import Composition, OutputSettings
 
 CONTAINER_SHARE = 0.8
 WAV_BYTES_PER_SECOND = 48_000 * 2 * 2
 MEGABYTE = 1_000_000
+# Intra-only or near-lossless inputs say little more about the picture beyond this.
+MAX_BITS_PER_PIXEL = 0.6
+LOADAVG = Path("/proc/loadavg")
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class ClipPlan:
     memory_bytes: int
     segment_bytes: int
     download_bytes: int
+    input_pixels: int = 0
+    hdr: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,7 @@ class CompositionPlan:
     wall_seconds: float
     output_seconds: float
     machines: tuple[MachineFit, ...]
+    cpu_seconds: float = 0.0  # single-core seconds of every ffmpeg, the join included
 
     @property
     def unusable(self) -> list[ClipPlan]:
@@ -100,7 +108,32 @@ def plan_composition(
         )
     budget = budget_bytes or default_budget()
     cores = cpus or float(os.cpu_count() or 1)
-    return _predict(clips, composition.output, budget, cores)
+    share = cpus or available_cpus()
+    return _predict(clips, composition.output, budget, cores, share)
+
+
+def available_cpus() -> float:
+    """This machine's cores, less what other processes take now.
+
+    The scheduler shares the cores fairly among runnable threads: with `others`
+    of them running now, the compose's threads (about one per core) get
+    cores / (cores + others) of each core.
+    """
+    cores = float(os.cpu_count() or 1)
+    return cores * cores / (cores + runnable_others())
+
+
+def runnable_others(samples: int = 10, interval: float = 0.05) -> float:
+    """Threads of other processes ready to run, averaged over half a second."""
+    try:
+        counts = []
+        for _ in range(samples):
+            running = LOADAVG.read_text().split()[3].split("/")[0]
+            counts.append(max(0, int(running) - 1))  # less this process, reading
+            time.sleep(interval)
+        return sum(counts) / len(counts)
+    except (OSError, IndexError, ValueError):
+        return max(0.0, os.getloadavg()[0] - 0.3)
 
 
 def _plan_clip(
@@ -140,6 +173,8 @@ def _costed(
         memory_bytes=clip_memory(info, output, 1, report.copy_video),
         segment_bytes=_segment_bytes(info, report, output, costs),
         download_bytes=info.size_bytes if "://" in source else 0,
+        input_pixels=info.video.width * info.video.height if info.video else 0,
+        hdr=info.video.hdr if info.video else False,
     )
 
 
@@ -162,8 +197,20 @@ def _cpu_seconds(
     )
     speed = costs.preset_speed.get(output.video.preset, 1.0)
     output_megapixels = output.width * output.height / 1e6
-    encode = report.frames * output_megapixels * costs.encode_seconds_per_megapixel
+    per_megapixel = costs.encode_seconds_per_megapixel + (
+        costs.encode_seconds_per_megapixel_per_bit * _bits_per_pixel(info)
+    )
+    encode = report.frames * output_megapixels * per_megapixel
     return costs.process_seconds + decode + encode * speed
+
+
+def _bits_per_pixel(info: MediaInfo) -> float:
+    """The input's bits per coded pixel: how busy its picture is, roughly."""
+    video = info.video
+    if video is None or info.duration <= 0:
+        return 0.0
+    pixels = video.width * video.height * float(video.frame_rate) * info.duration
+    return min(MAX_BITS_PER_PIXEL, info.size_bytes * 8 / max(pixels, 1.0))
 
 
 def _segment_bytes(
@@ -178,49 +225,55 @@ def _segment_bytes(
 
 
 def _predict(
-    clips: Sequence[ClipPlan], output: OutputSettings, budget: int, cpus: float
+    clips: Sequence[ClipPlan],
+    output: OutputSettings,
+    budget: int,
+    cpus: float,
+    share: float,
 ) -> CompositionPlan:
+    """Workers follow the machine's cores; time follows the share of them we get."""
     usable = [clip for clip in clips if clip.action != "unusable"]
     work_plan = plan_work(budget, output, max(1, int(cpus)))
-    timeline = _timeline(usable, work_plan, cpus)
+    timeline = _timeline(usable, output, work_plan, share)
     output_seconds = sum(clip.duration for clip in usable)
     return CompositionPlan(
         clips=tuple(clips),
         budget_bytes=budget,
-        cpus=cpus,
+        cpus=share,
         workers=work_plan.workers,
         threads=work_plan.threads,
         peak_memory_bytes=PYTHON_RESERVE + timeline.peak_memory_bytes,
         peak_disk_bytes=_peak_disk(usable, work_plan.workers),
-        wall_seconds=timeline.wall_seconds + _join_seconds(output_seconds, cpus),
+        wall_seconds=timeline.wall_seconds + _join_seconds(output_seconds, share),
         output_seconds=output_seconds,
         machines=tuple(_fit(usable, output, machine) for machine in PRESETS),
+        cpu_seconds=sum(clip.cpu_seconds for clip in usable)
+        + _join_seconds(output_seconds, 1.0),
     )
 
 
-def _timeline(clips: Sequence[ClipPlan], work_plan: WorkPlan, cpus: float) -> Timeline:
+def _timeline(
+    clips: Sequence[ClipPlan],
+    output: OutputSettings,
+    work_plan: WorkPlan,
+    cpus: float,
+) -> Timeline:
+    """Run the clips as compose does: its workers, encoder slots and budget."""
     budget = max(1, work_plan.budget_bytes - PYTHON_RESERVE)
-    works = [
-        Work(
-            clip.cpu_seconds, work_plan.threads, _with_threads(clip, work_plan.threads)
-        )
-        for clip in clips
-    ]
-    return simulate(works, work_plan.workers, budget, cpus)
+    works = [_work(clip, work_plan.threads, budget, output) for clip in clips]
+    slots = Slots(work_plan.workers, work_plan.encoders, budget)
+    return simulate(works, slots, cpus, cost_model().thread_efficiency)
 
 
-def _with_threads(clip: ClipPlan, threads: int) -> int:
-    """A re-encode's memory grows with its threads (x264 frame threads)."""
-    if clip.action == "copy" or threads == 1:
-        return clip.memory_bytes
-    costs = cost_model()
-    return clip.memory_bytes + int(
-        (threads - 1)
-        * clip.memory_bytes
-        * costs.encode_bytes_per_pixel_per_thread
-        / max(costs.encode_bytes_per_pixel, 1.0)
-        * 0.8
-    )
+def _work(clip: ClipPlan, threads: int, budget: int, output: OutputSettings) -> Work:
+    """A copy holds one process; a re-encode gets the threads that fit the budget."""
+    if clip.action == "copy":
+        return Work(clip.cpu_seconds, 1, clip.memory_bytes, encoder=False)
+    for candidate in range(threads, 0, -1):
+        memory = clip_memory_for(clip.input_pixels, output, candidate, hdr=clip.hdr)
+        if memory <= budget or candidate == 1:
+            return Work(clip.cpu_seconds, candidate, memory, encoder=True)
+    raise AssertionError("unreachable: one thread always returns")
 
 
 def _join_seconds(output_seconds: float, cpus: float) -> float:
@@ -239,7 +292,7 @@ def _fit(
 ) -> MachineFit:
     budget = int(machine.memory_bytes * CONTAINER_SHARE)
     work_plan = plan_work(budget, output, max(1, int(machine.cpus)))
-    timeline = _timeline(clips, work_plan, machine.cpus)
+    timeline = _timeline(clips, output, work_plan, machine.cpus)
     output_seconds = sum(clip.duration for clip in clips)
     return MachineFit(
         machine=machine,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,16 @@ class Work:
     cpu_seconds: float
     threads: int
     memory_bytes: int
+    encoder: bool = True  # takes an encoder slot (copies run beside encoders)
+
+
+@dataclass(frozen=True)
+class Slots:
+    """What compose limits: clips at once, encoders at once, and bytes held."""
+
+    workers: int
+    encoders: int
+    budget_bytes: int
 
 
 @dataclass(frozen=True)
@@ -22,26 +32,55 @@ class Timeline:
     peak_memory_bytes: int
 
 
-def simulate(
-    works: Sequence[Work], workers: int, budget_bytes: int, cpus: float
-) -> Timeline:
-    """Start clips in order, as the runner does: a free worker and room in the budget.
+@dataclass(order=True)
+class _Running:
+    end: float
+    memory_bytes: int = field(compare=False)
+    encoder: bool = field(compare=False)
 
-    Each running clip gets its threads' share of the cores, less when more run
-    than there are cores.
+
+def simulate(
+    works: Sequence[Work], slots: Slots, cpus: float, thread_efficiency: float = 0.9
+) -> Timeline:
+    """Start clips in order, as the runner does: a free worker, a free encoder slot
+    for a re-encode, and room in the budget.
+
+    Encoders share the cores; an encoder's extra threads each add
+    `thread_efficiency` of a core. Copies are short and light: one core each.
     """
-    clock = 0.0
-    held = 0
-    peak = 0
-    running: list[tuple[float, int]] = []  # (end time, memory)
+    clock, held, peak = 0.0, 0, 0
+    running: list[_Running] = []
     for work in works:
-        need = min(work.memory_bytes, budget_bytes)
-        while running and (len(running) >= workers or held + need > budget_bytes):
-            clock, freed = heapq.heappop(running)
-            held -= freed
-        cores = min(float(work.threads), cpus / (len(running) + 1))
-        heapq.heappush(running, (clock + work.cpu_seconds / max(cores, 0.05), need))
+        need = min(work.memory_bytes, slots.budget_bytes)
+        while running and _blocked(work, need, running, held, slots):
+            finished = heapq.heappop(running)
+            clock = max(clock, finished.end)
+            held -= finished.memory_bytes
+        cores = _cores(work, running, cpus, thread_efficiency)
+        end = clock + work.cpu_seconds / max(cores, 0.05)
+        heapq.heappush(running, _Running(end, need, work.encoder))
         held += need
         peak = max(peak, held)
-    end = max((finish for finish, _ in running), default=clock)
+    end = max((item.end for item in running), default=clock)
     return Timeline(wall_seconds=end, peak_memory_bytes=peak)
+
+
+def _blocked(
+    work: Work, need: int, running: list[_Running], held: int, slots: Slots
+) -> bool:
+    encoders = sum(item.encoder for item in running)
+    return (
+        len(running) >= slots.workers
+        or (work.encoder and encoders >= slots.encoders)
+        or held + need > slots.budget_bytes
+    )
+
+
+def _cores(
+    work: Work, running: list[_Running], cpus: float, thread_efficiency: float
+) -> float:
+    if not work.encoder:
+        return min(1.0, cpus)
+    parallel = 1 + (work.threads - 1) * thread_efficiency
+    sharing = 1 + sum(item.encoder for item in running)
+    return min(parallel, cpus / sharing)

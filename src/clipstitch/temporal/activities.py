@@ -31,6 +31,7 @@ from clipstitch.media.overlay import Overlays
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
     ClipAudio,
@@ -138,7 +139,8 @@ class CompositionActivities:
         progress: StepProgress,
     ) -> SegmentRef:
         audio = ClipAudio.of(composition, task.position)
-        key = segment_key(clip, composition.output, audio)
+        joins = joins_for(composition, task.position)
+        key = segment_key(clip, composition.output, audio, joins)
         found = find_segment(self.tools.storage, key, task.position, clip.label)
         if found is not None:
             logger.info("job %s clip %d: segment reused", task.job_id, task.position)
@@ -148,7 +150,13 @@ class CompositionActivities:
             local = self._localize(clip, task.position, workdir)
             try:
                 segment = prepare_clip(
-                    local, task.position, composition.output, workdir, context, audio
+                    local,
+                    task.position,
+                    composition.output,
+                    workdir,
+                    context,
+                    audio,
+                    joins,
                 )
             except OutboundRefusedError as exc:
                 raise DownloadError(str(exc), index=task.position) from exc
@@ -198,6 +206,7 @@ class CompositionActivities:
                     context,
                     AudioMix.of(composition),
                     Overlays.of(composition),
+                    transitions_of(composition),
                 )
             self._move(step, progress, Stage.UPLOADING)
             key = output_key(task.job_id)

@@ -84,7 +84,8 @@ async def run_worker(
     identity = f"{socket.gethostname()}-{os.getpid()}"
     work_dir = settings.work_dir / "temporal"
     work_dir.mkdir(parents=True, exist_ok=True)
-    reap_orphans(work_dir)
+    # Step folders are work_dir/temporal/<step>, the two levels reap_orphans reads.
+    reap_orphans(settings.work_dir)
     client = await Client.connect(temporal.address, namespace=temporal.namespace)
     with ThreadPoolExecutor(slots + 2, thread_name_prefix="step") as executor:
         tools = _tools(settings, plan, work_dir, identity, executor)

@@ -6,13 +6,19 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 
 from clipstitch.api.deps import OwnerDep, ServiceDep
 from clipstitch.api.schemas import CompositionCreate, JobList, Problem
+from clipstitch.api.service import Service
+from clipstitch.cli.planning import plan_dict
 from clipstitch.jobs.errors import JobNotFinishedError
 from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.views import JobView, job_view
+from clipstitch.net.outbound import OutboundPolicy, safe_client
+from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.steps import StepContext
+from clipstitch.planning.plan import plan_composition
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +33,9 @@ ERRORS: dict[int | str, dict[str, object]] = {
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobView,
     responses={
-        200: {"model": JobView, "description": "Repeat of an idempotent submit"},
+        200: {"description": "Repeat of an idempotent submit, or the dry-run plan"},
         409: {"model": Problem, "description": "Idempotency-Key reused differently"},
         422: {"model": Problem, "description": "Invalid spec or refused source"},
         **ERRORS,
@@ -40,8 +47,13 @@ def submit(
     owner: OwnerDep,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=255)] = None,
-) -> JobView:
+    dry_run: Annotated[
+        bool, Query(description="Probe and plan only: predicted memory and time.")
+    ] = False,
+) -> JobView | JSONResponse:
     """Queue a composition; a repeated Idempotency-Key returns the first job."""
+    if dry_run:
+        return _dry_run(request, service)
     new = service.submit_policy.new_job(
         owner,
         request.composition(),
@@ -57,6 +69,27 @@ def submit(
     else:
         response.status_code = status.HTTP_200_OK
     return job_view(job, service.store.steps(job.id))
+
+
+def _dry_run(request: CompositionCreate, service: Service) -> JSONResponse:
+    """The plan of a composition, with its sources checked as a submit checks them."""
+    composition = request.composition()
+    for index, clip in enumerate(composition.clips):
+        if clip.source:
+            service.submit_policy.check_source(index, clip.source)
+    service.submit_policy.check_assets(composition)
+    settings = service.settings
+    policy = OutboundPolicy.from_strings(settings.outbound_allow)
+    with safe_client(policy, timeout=settings.download_timeout) as client:
+        context = StepContext(
+            fetch_settings=FetchSettings(
+                read_timeout=settings.download_timeout,
+                max_bytes=settings.max_download_bytes,
+            ),
+            http_client=client,
+        )
+        plan = plan_composition(composition, settings.max_memory, context=context)
+    return JSONResponse(plan_dict(plan), status_code=status.HTTP_200_OK)
 
 
 @router.get("", responses=ERRORS)
