@@ -76,6 +76,9 @@ def _check_frames(path: Path, expected: int) -> None:
         raise ClipstitchError(f"the join wrote {counted} frames instead of {expected}")
 
 
+# TODO: align decode delays: a segment too short for B-frames (2 frames) placed
+# before one with B-frames makes the muxer nudge DTS, and the video track then
+# declares up to 2 frames less than it holds (all frames are kept and shown).
 def _write_lists(
     segments: Sequence[Segment], rate: Fraction, work: Path
 ) -> tuple[Path, Path]:

@@ -274,8 +274,8 @@ def _warnings(info: MediaInfo, video: VideoStream, clip: Clip) -> list[str]:
         warnings.append("transparency is dropped (the picture is shown over black)")
     if clip.end is not None and clip.end > video.duration + 0.001:
         warnings.append(
-            f"trim end {clip.end:g} s is past the clip's end; "
-            f"used {video.duration:.3f} s"
+            f"trim end {clip.end:g} s is past the clip's end "
+            f"({video.duration:.3f} s); the clip ends there"
         )
     audio = info.audio
     if audio and audio.duration is not None and audio.duration + 0.05 < video.duration:

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import psutil
 
-from clipstitch.errors import CancelledError, ClipError, ClipstitchError
+from clipstitch.errors import CancelledError, ClipError, ClipstitchError, SpecError
 from clipstitch.media.deliverables import make_deliverables
 from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
 from clipstitch.media.mix import AudioMix
@@ -30,7 +30,7 @@ from clipstitch.pipeline.budget import (
     default_budget,
     plan_work,
 )
-from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.fetch import FetchSettings, is_url
 from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.memory import PeakMemory
 from clipstitch.pipeline.progress import EventCallback, ProgressEvent, Stage
@@ -105,8 +105,9 @@ def compose(
         composition = Composition(
             clips=[Clip(source=str(source)) for source in composition]
         )
-    destination = Path(output).resolve()
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination = _checked_destination(Path(output), composition)
+    if max_memory is not None and max_memory <= 0:
+        raise SpecError(f"the memory budget must be more than 0 (got {max_memory})")
     budget = max_memory or default_budget()
     stop = LinkedCancel(cancel)
     work_plan = plan_work(budget, composition.output)
@@ -307,6 +308,24 @@ def clip_spans(segments: list[Segment], rate: Fraction) -> list[tuple[float, flo
         spans.append((float(frames / rate), float((frames + segment.frames) / rate)))
         frames += segment.frames
     return spans
+
+
+def _checked_destination(output: Path, composition: Composition) -> Path:
+    """Where the video goes: a new or regular file, never one of the clips."""
+    destination = output.resolve()
+    if destination.exists() and not destination.is_file():
+        raise SpecError(f"output {output} exists and is not a regular file")
+    for index, clip in enumerate(composition.clips):
+        source = clip.source
+        if source and not is_url(source) and Path(source).resolve() == destination:
+            raise SpecError(f"output {output} is also the source of clip {index}")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpecError(f"cannot create the folder of {output}: {exc}") from exc
+    if not os.access(destination.parent, os.W_OK):
+        raise SpecError(f"cannot write to the folder of {output}")
+    return destination
 
 
 def _first_clip_error(futures: list[Future[Segment]]) -> ClipError | None:

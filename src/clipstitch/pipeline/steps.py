@@ -292,6 +292,15 @@ def _inspect(
     return ClipProbe(index=index, source=clip.label, info=info, report=report)
 
 
+def _over_budget(need: int, budget: MemoryBudget) -> tuple[str, ...]:
+    if need <= budget.total_bytes:
+        return ()
+    return (
+        f"needs about {need >> 20} MiB, over the memory budget of "
+        f"{budget.total_bytes >> 20} MiB: it ran alone and the budget did not hold",
+    )
+
+
 def _normalize(
     inspected: ClipProbe,
     output: OutputSettings,
@@ -300,6 +309,10 @@ def _normalize(
     edit: AudioEdit,
 ) -> Segment:
     report = inspected.report
+    budget = context.budget or MemoryBudget.unlimited()
+    sized = inspected.info or drawn_picture(output)
+    threads = threads_within(sized, output, context.threads, budget.total_bytes)
+    need = clip_memory(sized, output, threads, report.copy_video)
     segment = Segment(
         index=inspected.index,
         source=inspected.source,
@@ -309,12 +322,8 @@ def _normalize(
         samples=report.samples,
         copied_video=report.copy_video,
         fixes=report.fixes,
-        warnings=report.warnings,
+        warnings=report.warnings + _over_budget(need, budget),
     )
-    budget = context.budget or MemoryBudget.unlimited()
-    sized = inspected.info or drawn_picture(output)
-    threads = threads_within(sized, output, context.threads, budget.total_bytes)
-    need = clip_memory(sized, output, threads, report.copy_video)
     slot = context.encoder_slots if not report.copy_video else None
     with slot or contextlib.nullcontext(), budget.reserve(need):
         return normalize(

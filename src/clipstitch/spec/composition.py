@@ -35,7 +35,7 @@ class BadClipPolicy(StrEnum):
 class Clip(BaseModel):
     """One clip: a video, a still image, or a title card; trimmed, sped, faded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     source: str | None = Field(
         default=None,
@@ -94,7 +94,7 @@ Preset = Literal[
 class VideoSettings(BaseModel):
     """H.264 encoder settings of the output."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     codec: Literal["h264"] = "h264"
     crf: int = Field(default=23, ge=0, le=51)
@@ -104,7 +104,7 @@ class VideoSettings(BaseModel):
 class AudioSettings(BaseModel):
     """AAC settings of the output; 48 kHz stereo is fixed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     codec: Literal["aac"] = "aac"
     sample_rate: Literal[48000] = 48000
@@ -118,7 +118,7 @@ EvenSize = Annotated[int, Field(ge=16, le=7680, multiple_of=2)]
 class OutputSettings(BaseModel):
     """Size, rate, fit and codecs of the finished video."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     width: EvenSize = 1920
     height: EvenSize = 1080
@@ -146,7 +146,7 @@ class OutputSettings(BaseModel):
 class Composition(BaseModel):
     """An ordered list of clips and how to render them into one video."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     clips: list[Clip] = Field(min_length=1, max_length=2000)
     output: OutputSettings = OutputSettings()

@@ -19,7 +19,7 @@ class ExtraOutput(StrEnum):
 class Poster(BaseModel):
     """A JPEG still of the output (out.poster.jpg), and optionally one per clip."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     time: float | None = Field(default=None, ge=0, description="None: the middle.")
     per_clip: bool = False
@@ -28,7 +28,7 @@ class Poster(BaseModel):
 class Deliverables(BaseModel):
     """Posters and extra renditions; none by default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     poster: Poster | None = None
     extra_outputs: list[ExtraOutput] = Field(default_factory=list)

@@ -28,7 +28,7 @@ class TransitionKind(StrEnum):
 class Transition(BaseModel):
     """The join after a clip: the two clips overlap by `duration` seconds."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: TransitionKind = TransitionKind.CROSSFADE
     duration: float = Field(default=0.5, gt=0, le=5)
@@ -37,7 +37,7 @@ class Transition(BaseModel):
 class KenBurns(BaseModel):
     """A slow zoom and pan over a still image."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     zoom_start: float = Field(default=1.0, ge=1, le=4)
     zoom_end: float = Field(default=1.2, ge=1, le=4)
@@ -47,7 +47,7 @@ class KenBurns(BaseModel):
 class TitleCard(BaseModel):
     """Text over a solid colour, or over the clip's own source blurred."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     text: str = Field(min_length=1, max_length=500)
     color: str = Field(default="#ffffff", examples=["#ffffff", "yellow"])

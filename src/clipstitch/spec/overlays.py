@@ -20,7 +20,7 @@ Position = Literal[
 
 
 class _Timed(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     start: float = Field(default=0, ge=0, description="Output time, seconds.")
     end: float | None = Field(default=None, gt=0, description="None: to the end.")
@@ -59,7 +59,7 @@ class ImageOverlay(_Timed):
 class Subtitles(BaseModel):
     """SRT or WebVTT subtitles burned in, timed on the output timeline."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     source: str = Field(min_length=1)
     size: int = Field(default=0, ge=0, le=200, description="0: sized to the frame.")
