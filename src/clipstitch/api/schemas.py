@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from clipstitch.jobs.views import JobView
 from clipstitch.spec import Composition
+
+# Metadata travels back in every status and in the callback, which a
+# Trigger.dev waitpoint caps at 3 MB: keep it far below that.
+MAX_METADATA_BYTES = 64 * 1024
 
 EXAMPLE: dict[str, Any] = {
     "clips": [
@@ -36,6 +41,16 @@ class CompositionCreate(Composition):
     deadline_seconds: float | None = Field(
         default=None, gt=0, le=7 * 24 * 3600, description="Fail the job after this."
     )
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_fits_a_callback(cls, value: dict[str, Any]) -> dict[str, Any]:
+        size = len(json.dumps(value))
+        if size > MAX_METADATA_BYTES:
+            raise ValueError(
+                f"metadata is {size} bytes of JSON; at most {MAX_METADATA_BYTES}"
+            )
+        return value
 
     def composition(self) -> Composition:
         """The spec alone, without the job's settings."""

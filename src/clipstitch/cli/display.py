@@ -101,6 +101,8 @@ def summary_table(result: ComposeResult) -> Table:
         f"{format_size(result.budget_bytes)}: {result.workers} workers, "
         f"{result.threads} threads each",
     )
+    for path in result.deliverables:
+        table.add_row("also wrote", path.name)
     return table
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
@@ -53,6 +55,8 @@ def main(
 ) -> None:
     """clipstitch: fast, correct, memory-flat video composition."""
     state["debug"] = debug
+    # `docker stop` and Kubernetes send SIGTERM: stop and clean up as for Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -116,9 +120,9 @@ def probe(
                 found = inspect_clip(
                     clip, index, composition.output, Path(workdir), StepContext()
                 )
-                rows.append((index, clip.source, found.report, ""))
+                rows.append((index, clip.label, found.report, ""))
             except ClipError as exc:
-                rows.append((index, clip.source, None, exc.reason))
+                rows.append((index, clip.label, None, exc.reason))
     Console().print(clip_table(rows))
     if any(report is None for _, _, report, _ in rows):
         raise typer.Exit(1)
@@ -180,16 +184,31 @@ def _size(text: str | None) -> int | None:
     return _run(lambda: parse_size(text))
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run(work: Callable[[], T]) -> T:
     """Run `work`; a known failure becomes one line on stderr and exit status 1."""
     try:
         return work()
-    except (ClipstitchError, ValueError) as exc:
+    except (ClipstitchError, ValueError, OSError) as exc:
         if state["debug"]:
             raise
         # One line however narrow the terminal; brackets in paths are not markup.
-        console.print(f"[red]error:[/red] {escape(str(exc))}", soft_wrap=True)
+        console.print(f"[red]error:[/red] {escape(_one_line(exc))}", soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def _one_line(error: Exception) -> str:
+    """pydantic's many-line report as one line: field: problem; field: problem."""
+    if isinstance(error, ValidationError):
+        problems = []
+        for detail in error.errors():
+            where = ".".join(str(part) for part in detail["loc"]) or "spec"
+            problems.append(f"{where}: {detail['msg']}")
+        return "; ".join(problems)
+    return " ".join(str(error).split())
 
 
 def _summary_dict(result: ComposeResult) -> dict[str, object]:
@@ -205,6 +224,7 @@ def _summary_dict(result: ComposeResult) -> dict[str, object]:
         "budget_bytes": result.budget_bytes,
         "workers": result.workers,
         "threads": result.threads,
+        "deliverables": [str(path) for path in result.deliverables],
         "clips": [
             {
                 "index": clip.index,

@@ -6,6 +6,7 @@ it produces the step's result, so any runner can call it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -17,11 +18,19 @@ from clipstitch.errors import ClipError, ClipstitchError, DownloadError
 from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
 from clipstitch.jobs.states import StepStatus
 from clipstitch.jobs.store import JobStore
+from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.media.segment import Segment
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.progress import Stage
-from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
+from clipstitch.pipeline.steps import (
+    ClipAudio,
+    StepContext,
+    join_segments,
+    prepare_clip,
+)
 from clipstitch.spec import Clip, Composition
 from clipstitch.storage import ObjectStorage, StorageError
 
@@ -68,7 +77,7 @@ class StepExecutor:
         cached = self._cached(step)
         if cached is not None:
             logger.info("job %s clip %d: segment reused", job.id, step.position)
-            return replace(cached, index=step.position, source=clip.source)
+            return replace(cached, index=step.position, source=clip.label)
         on_stage(Stage.FETCHING)
         local = self._localize(clip, step.position, workdir)
         segment = self._prepare(
@@ -89,8 +98,8 @@ class StepExecutor:
         return None
 
     def _localize(self, clip: Clip, index: int, workdir: Path) -> Clip:
-        if not clip.source.startswith("s3://"):
-            return clip
+        if clip.source is None or not clip.source.startswith("s3://"):
+            return clip  # a local path, a URL, or a title card without a source
         key = self.storage.key_of(clip.source)
         if key is None:
             raise DownloadError("outside the configured bucket", index=index)
@@ -98,7 +107,7 @@ class StepExecutor:
         try:
             self.storage.download(key, destination)
         except StorageError as exc:
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
         return clip.model_copy(update={"source": str(destination)})
 
     def _prepare(
@@ -111,13 +120,17 @@ class StepExecutor:
         context: StepContext,
     ) -> Segment:
         try:
-            segment = prepare_clip(local, index, composition.output, workdir, context)
+            audio = ClipAudio.of(composition, index)
+            joins = joins_for(composition, index)
+            segment = prepare_clip(
+                local, index, composition.output, workdir, context, audio, joins
+            )
         except ClipError as exc:
-            raise exc.for_clip(index, clip.source) from exc
+            raise exc.for_clip(index, clip.label) from exc
         except OutboundRefusedError as exc:
             # A redirect hop led somewhere the outbound policy refuses.
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
-        return replace(segment, source=clip.source)
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
+        return replace(segment, source=clip.label)
 
     def _keep(self, step: StepRecord, segment: Segment) -> Segment:
         key = step.cache_key or f"{step.job_id}-{step.position}"
@@ -145,13 +158,19 @@ class StepExecutor:
         on_stage(Stage.JOINING)
         destination = workdir / "output.mp4"
         budget = context.budget
-        if budget is None:
-            duration = join_segments(segments, composition.output, destination, context)
-        else:
-            with budget.reserve(COPY_PROCESS):
-                duration = join_segments(
-                    segments, composition.output, destination, context
-                )
+        mix = AudioMix.of(composition)
+        overlays = Overlays.of(composition)
+        transitions = transitions_of(composition)
+        with budget.reserve(COPY_PROCESS) if budget else contextlib.nullcontext():
+            duration = join_segments(
+                segments,
+                composition.output,
+                destination,
+                context,
+                mix,
+                overlays,
+                transitions,
+            )
         on_stage(Stage.UPLOADING)
         key = output_key(job.id)
         size = self.storage.upload(key, destination)

@@ -13,8 +13,9 @@ from urllib.parse import urlsplit
 from clipstitch.jobs.errors import SourceRefusedError
 from clipstitch.jobs.store import NewJob
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
-from clipstitch.pipeline.steps import segment_key
-from clipstitch.spec import Composition
+from clipstitch.pipeline.joins import joins_for
+from clipstitch.pipeline.steps import ClipAudio, segment_key
+from clipstitch.spec import Composition, ImageOverlay
 
 
 class SubmitPolicy:
@@ -44,7 +45,9 @@ class SubmitPolicy:
     ) -> NewJob:
         """Check the request and turn it into a job to store."""
         for index, clip in enumerate(composition.clips):
-            self.check_source(index, clip.source)
+            if clip.source is not None:
+                self.check_source(index, clip.source)
+        self.check_assets(composition)
         if callback_url:
             self._check_url("callback_url", callback_url)
         spec = composition.model_dump(mode="json")
@@ -66,23 +69,38 @@ class SubmitPolicy:
             # TODO: key URL sources by ETag or content hash; a URL whose content
             # changes within SEGMENT_CACHE_SECONDS reuses the old segment.
             cache_keys=[
-                segment_key(clip, composition.output) for clip in composition.clips
+                segment_key(
+                    clip,
+                    composition.output,
+                    ClipAudio.of(composition, index),
+                    joins_for(composition, index),
+                )
+                for index, clip in enumerate(composition.clips)
             ],
         )
 
     def check_source(self, index: int, source: str) -> None:
         """Refuse a clip source the server must not read."""
+        self._check(f"clip {index}", source, s3=True)
+
+    def check_assets(self, composition: Composition) -> None:
+        """Refuse music, overlay and subtitle sources the server must not read.
+
+        They are fetched at the join, where s3:// sources are not localized.
+        """
+        for what, source in _assets(composition):
+            self._check(what, source, s3=False)
+
+    def _check(self, what: str, source: str, *, s3: bool) -> None:
         scheme = urlsplit(source).scheme
         if scheme in ("http", "https"):
-            self._check_url(f"clip {index}", source)
-        elif scheme == "s3":
-            self._check_s3(index, source)
+            self._check_url(what, source)
+        elif scheme == "s3" and s3:
+            self._check_s3(what, source)
         elif "://" in source:
-            raise SourceRefusedError(
-                f"clip {index}: scheme {scheme!r} is not supported"
-            )
+            raise SourceRefusedError(f"{what}: scheme {scheme!r} is not supported")
         else:
-            self._check_local(index, source)
+            self._check_local(what, source)
 
     def _check_url(self, what: str, url: str) -> None:
         try:
@@ -90,17 +108,31 @@ class SubmitPolicy:
         except OutboundRefusedError as exc:
             raise SourceRefusedError(f"{what}: {exc}") from exc
 
-    def _check_s3(self, index: int, source: str) -> None:
+    def _check_s3(self, what: str, source: str) -> None:
         if self.storage_url is None or not source.startswith(self.storage_url + "/"):
             raise SourceRefusedError(
-                f"clip {index}: s3:// sources must be under the storage URL"
+                f"{what}: s3:// sources must be under the storage URL"
             )
 
-    def _check_local(self, index: int, source: str) -> None:
+    def _check_local(self, what: str, source: str) -> None:
         path = Path(source).resolve()
         if not any(path.is_relative_to(root) for root in self.local_roots):
             raise SourceRefusedError(
-                f"clip {index}: local paths are refused outside the allowed folders"
+                f"{what}: local paths are refused outside the allowed folders"
             )
         if not path.is_file():
-            raise SourceRefusedError(f"clip {index} ({source}): file not found")
+            raise SourceRefusedError(f"{what} ({source}): file not found")
+
+
+def _assets(composition: Composition) -> list[tuple[str, str]]:
+    """The sources beside the clips, each with how an error names it."""
+    found = [
+        (f"overlay {number}", overlay.source)
+        for number, overlay in enumerate(composition.overlays)
+        if isinstance(overlay, ImageOverlay)
+    ]
+    if composition.subtitles is not None:
+        found.append(("subtitles", composition.subtitles.source))
+    if composition.music is not None:
+        found.append(("music", composition.music.source))
+    return found

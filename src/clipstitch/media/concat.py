@@ -8,13 +8,15 @@ from fractions import Fraction
 from pathlib import Path
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
-from clipstitch.media.encoding import aac_options, video_timescale
+from clipstitch.media.encoding import aac_options, h264_options, video_timescale
 from clipstitch.media.ffmpeg import (
     Cancellation,
     ProgressCallback,
     run_ffmpeg,
     run_ffprobe,
 )
+from clipstitch.media.mix import AudioMix, MixGraph, mix_graph
+from clipstitch.media.overlay import OverlayGraph, Overlays, overlay_graph
 from clipstitch.media.segment import Segment
 from clipstitch.spec import OutputSettings
 
@@ -28,6 +30,9 @@ def concat(
     destination: Path,
     *,
     delete_joined: bool = True,
+    mix: AudioMix | None = None,
+    overlays: Overlays | None = None,
+    threads: int = 1,
     cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> float:
@@ -35,7 +40,8 @@ def concat(
 
     Audio is encoded in one pass over the whole timeline, so AAC priming and frame
     padding happen once, not at every join, and cannot drift. The file appears at
-    `destination` only when complete.
+    `destination` only when complete. `mix` adds a music bed and loudness;
+    `overlays` re-encode the video with text, logos and subtitles (with `threads`).
     """
     rate = output.frame_rate
     duration = float(sum(segment.frames for segment in segments) / rate)
@@ -43,8 +49,10 @@ def concat(
     video_list, audio_list = _write_lists(segments, rate, work)
     deleter = _SegmentDeleter(segments, rate, duration, on_progress, delete_joined)
     try:
+        audio = _audio_mix(mix, segments, audio_list, output, cancel)
+        video = _overlay(overlays, output, audio)
         run_ffmpeg(
-            _arguments(video_list, audio_list, output, work),
+            _arguments(video_list, audio_list, output, work, audio, video, threads),
             duration=duration,
             on_progress=deleter,
             cancel=cancel,
@@ -68,6 +76,9 @@ def _check_frames(path: Path, expected: int) -> None:
         raise ClipstitchError(f"the join wrote {counted} frames instead of {expected}")
 
 
+# TODO: align decode delays: a segment too short for B-frames (2 frames) placed
+# before one with B-frames makes the muxer nudge DTS, and the video track then
+# declares up to 2 frames less than it holds (all frames are kept and shown).
 def _write_lists(
     segments: Sequence[Segment], rate: Fraction, work: Path
 ) -> tuple[Path, Path]:
@@ -92,15 +103,66 @@ def _file_line(path: Path) -> str:
     return f"file '{quoted}'"
 
 
+def _audio_mix(
+    mix: AudioMix | None,
+    segments: Sequence[Segment],
+    audio_list: Path,
+    output: OutputSettings,
+    cancel: Cancellation | None,
+) -> MixGraph | None:
+    """The audio graph of the join (its inputs after the two lists), if any."""
+    return mix_graph(
+        mix,
+        [*CONCAT_INPUT, "-i", str(audio_list)],
+        "1:a",
+        2,
+        sum(segment.samples for segment in segments),
+        output.audio.sample_rate,
+        cancel=cancel,
+    )
+
+
+CONCAT_INPUT = ("-f", "concat", "-safe", "0", "-protocol_whitelist", "file")
+
+
+def _overlay(
+    overlays: Overlays | None, output: OutputSettings, audio: MixGraph | None
+) -> OverlayGraph | None:
+    """The video graph of the join; its inputs come after the lists and the mix's."""
+    if overlays is None:
+        return None
+    mix_inputs = audio.inputs.count("-i") if audio is not None else 0
+    return overlay_graph(overlays, output, "0:v:0", 2 + mix_inputs)
+
+
 def _arguments(
-    video_list: Path, audio_list: Path, output: OutputSettings, work: Path
+    video_list: Path,
+    audio_list: Path,
+    output: OutputSettings,
+    work: Path,
+    audio: MixGraph | None = None,
+    video: OverlayGraph | None = None,
+    threads: int = 1,
 ) -> list[str]:
-    concat_input = ["-f", "concat", "-safe", "0", "-protocol_whitelist", "file"]
+    video_inputs: tuple[str, ...] = ()
+    video_map = ["-map", "0:v:0", "-c:v", "copy"]
+    if video is not None:
+        video_inputs = video.inputs
+        video_map = [
+            "-filter_complex", video.graph, "-map", f"[{video.label}]",
+            *h264_options(output, threads),
+        ]  # fmt: skip
+    audio_inputs: tuple[str, ...] = ()
+    audio_map = ["-map", "1:a:0"]
+    if audio is not None:
+        audio_inputs = audio.inputs
+        audio_map = ["-filter_complex", audio.graph, "-map", f"[{audio.label}]"]
     return [
-        *concat_input, "-i", str(video_list),
-        *concat_input, "-i", str(audio_list),
-        "-map", "0:v:0", "-map", "1:a:0",
-        "-c:v", "copy",
+        *CONCAT_INPUT, "-i", str(video_list),
+        *CONCAT_INPUT, "-i", str(audio_list),
+        *audio_inputs,
+        *video_inputs,
+        *video_map, *audio_map,
         *aac_options(output),
         "-video_track_timescale", str(video_timescale(output.frame_rate)),
         "-map_metadata", "-1",

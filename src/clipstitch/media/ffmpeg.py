@@ -12,9 +12,11 @@ import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
+from clipstitch.media.images import IMAGE_DEMUXERS, image_demuxer
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,7 @@ SAFE_DEMUXERS = (
     "m4v",
     "ivf",
     "gif",
+    *IMAGE_DEMUXERS,
 )
 
 # Options before every "-i" of a clip: only plain local files, only media demuxers.
@@ -48,6 +51,18 @@ SAFE_INPUT_OPTIONS = (
     "-format_whitelist",
     ",".join(SAFE_DEMUXERS),
 )
+
+
+def input_options(path: Path) -> list[str]:
+    """The safe options before "-i path"; a still image gets its one-image demuxer.
+
+    ffmpeg would open a JPEG with image2, which expands patterns into other files;
+    naming the single-image demuxer keeps it to this one file.
+    """
+    demuxer = image_demuxer(path)
+    forced = ["-f", demuxer] if demuxer else []
+    return [*forced, *SAFE_INPUT_OPTIONS]
+
 
 LOG_TAIL_LINES = 20
 CANCEL_POLL_SECONDS = 0.1
@@ -117,11 +132,14 @@ def run_ffmpeg(
     duration: float | None = None,
     on_progress: ProgressCallback | None = None,
     cancel: Cancellation | None = None,
-) -> None:
+    loglevel: str = "error",
+) -> str:
     """Run ffmpeg to completion; report progress 0..1 when the output duration is known.
 
-    Raises FFmpegError with the end of ffmpeg's log, or CancelledError within
-    a tenth of a second of `cancel` being set (the process is killed).
+    Returns the end of ffmpeg's log (where filters such as loudnorm print their
+    measurements at `loglevel` "info"). Raises FFmpegError with the end of the log,
+    or CancelledError within a tenth of a second of `cancel` being set (the process
+    is killed).
     """
     command = [
         find_tools().ffmpeg,
@@ -129,7 +147,7 @@ def run_ffmpeg(
         "-nostdin",
         "-nostats",
         "-loglevel",
-        "error",
+        loglevel,
         "-progress",
         "pipe:1",
         *arguments,
@@ -154,6 +172,7 @@ def run_ffmpeg(
         reader.join()
     if returncode != 0:
         raise FFmpegError("ffmpeg", returncode, "".join(stderr_lines))
+    return "".join(stderr_lines)
 
 
 def _wait(process: subprocess.Popen[str], cancel: Cancellation | None) -> int:

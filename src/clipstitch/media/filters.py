@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from fractions import Fraction
 
 from clipstitch.media.geometry import Placement, place
@@ -28,30 +30,64 @@ _BOX_BLUR = (
     f"boxblur=lr='min({BLUR_RADIUS},floor(min(w,h)/2))':lp=2"
     f":cr='min({BLUR_RADIUS},floor(min(cw,ch)/2))':cp=2"
 )
+# atempo's range for smooth stretching, and the declick fade at plain cuts.
+ATEMPO_MIN = 0.5
+ATEMPO_MAX = 2.0
+DECLICK_SECONDS = 0.005
 OUTPUT_COLOR = "color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
 
 
-def video_graph(video: VideoStream, output: OutputSettings, frames: int) -> str:
-    """The filter graph from the clip's video stream to the labelled output [v]."""
-    source = f"0:{video.index}"
-    display = video.display_size
-    frame = (output.width, output.height)
+def video_graph(
+    video: VideoStream, output: OutputSettings, frames: int, *, speed: float = 1.0
+) -> str:
+    """The filter graph from the clip's video stream to the labelled output [v].
+
+    `speed` above 1 plays the clip faster (fewer output frames), below 1 slower.
+    """
     # Time zero is where the clip begins; a picture that starts later (after a
     # lead of sound) is held on its first frame until then.
-    steps = [f"fps=fps={output.frame_rate}:start_time=0"]
-    picture = ",".join(steps)
-    content = place(display, frame, output.fit)
-    hold = _hold_last_frame(frames, output.frame_rate)
-    tail = f"setsar=1,format=yuv420p,setparams={OUTPUT_COLOR},{hold}"
-    if output.fit is FitMode.BLUR and not content.fills_frame:
+    timing = "" if speed == 1 else f"setpts=PTS/{speed:.6f},"
+    start = f"fps=fps={output.frame_rate}:start_time=0"
+    picture = f"[0:{video.index}]{timing}{start}"
+    frame = (output.width, output.height)
+    fitted = fit(picture, video, video.display_size, frame, output.fit)
+    return f"{fitted},{finish(frames, output.frame_rate)}[v]"
+
+
+def fit(
+    picture: str,
+    video: VideoStream,
+    display: tuple[float, float],
+    frame: tuple[int, int],
+    fit_mode: FitMode,
+) -> str:
+    """Extend the filter chain `picture` to fill `frame` per the fit mode.
+
+    The result ends on an unlabelled pad, so the caller can chain more filters.
+    """
+    content = place(display, frame, fit_mode)
+    if fit_mode is FitMode.BLUR and not content.fills_frame:
         background = place(display, frame, FitMode.COVER)
         return (
-            f"[{source}]{picture},split=2[fg_in][bg_in];"
+            f"{picture},split=2[fg_in][bg_in];"
             f"[bg_in]{_blurred_background(video, background)}[bg];"
             f"[fg_in]{_scale(video, content)}[fg];"
-            f"[bg][fg]overlay=x={content.x}:y={content.y},{tail}[v]"
+            f"[bg][fg]overlay=x={content.x}:y={content.y}"
         )
-    return f"[{source}]{picture},{_scale(video, content)},{_arrange(content)},{tail}[v]"
+    return f"{picture},{_scale(video, content)},{_arrange(content)}"
+
+
+def blurred_cover(
+    video: VideoStream, display: tuple[float, float], frame: tuple[int, int]
+) -> str:
+    """Filters that turn the picture into a blurred copy filling `frame`."""
+    return _blurred_background(video, place(display, frame, FitMode.COVER))
+
+
+def finish(frames: int, rate: Fraction) -> str:
+    """The common end of every clip's video: square pixels, BT.709 8-bit, held."""
+    hold = _hold_last_frame(frames, rate)
+    return f"setsar=1,format=yuv420p,setparams={OUTPUT_COLOR},{hold}"
 
 
 def _scale(video: VideoStream, content: Placement) -> str:
@@ -104,25 +140,94 @@ def _hold_last_frame(frames: int, rate: Fraction) -> str:
     return f"tpad=stop_mode=clone:stop_duration={spare:.3f}"
 
 
+@dataclass(frozen=True)
+class AudioEdit:
+    """What a clip's own sound gets besides normalization: tempo, gain, fades."""
+
+    speed: float = 1.0  # tempo factor, pitch kept
+    gain: float = 1.0  # linear
+    mute: bool = False
+    fade_in: bool = False  # a declick fade at the start
+    fade_out: bool = False  # and at the end
+
+
+NO_EDIT = AudioEdit()
+
+
 def audio_graph(
-    audio: AudioStream | None, samples: int, shift: float, sample_rate: int
+    audio: AudioStream | None,
+    samples: int,
+    shift: float,
+    sample_rate: int,
+    edit: AudioEdit = NO_EDIT,
 ) -> str:
     """The graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
 
-    `shift` is where the video starts in the audio's timeline: audio before it is
-    cut, gaps and a late start are filled with silence, the end padded or cut.
+    `shift` is where the video starts in the audio's timeline (source time): audio
+    before it is cut, gaps and a late start are filled with silence, the end padded
+    or cut after the tempo change.
     """
     exact_length = f"apad=whole_len={samples},atrim=end_sample={samples}"
-    if audio is None:
+    if audio is None or edit.mute:
         return f"anullsrc=r={sample_rate}:cl=stereo,{exact_length}[a]"
+    tempo = tempo_factors(edit.speed)
+    # Delaying the source by atempo's latency keeps the sped sound in sync.
+    offset = _atempo_latency(tempo, sample_rate) - shift
     steps = [
-        f"asetpts=PTS-{shift:.6f}/TB",
+        f"asetpts=PTS{offset:+.6f}/TB",
         f"aresample={sample_rate}:async=1:first_pts=0",
+        *(f"atempo={factor:.6f}" for factor in tempo),
         _to_stereo(audio),
+        f"volume={edit.gain:.6f}" if edit.gain != 1 else "",
         f"aformat=sample_fmts=s16:sample_rates={sample_rate}:channel_layouts=stereo",
         exact_length,
+        *_declick(edit, samples, sample_rate),
     ]
     return f"[0:{audio.index}]" + ",".join(step for step in steps if step) + "[a]"
+
+
+def tempo_factors(speed: float) -> list[float]:
+    """atempo factors whose product is `speed`, each within 0.5..2.
+
+    atempo accepts up to 100, but stretches past 2x skip whole chunks of sound;
+    a chain of small steps keeps it smooth.
+    """
+    factors = []
+    while speed > ATEMPO_MAX + 1e-9:
+        factors.append(ATEMPO_MAX)
+        speed /= ATEMPO_MAX
+    while speed < ATEMPO_MIN - 1e-9:
+        factors.append(ATEMPO_MIN)
+        speed /= ATEMPO_MIN
+    if abs(speed - 1) > 1e-9:
+        factors.append(speed)
+    return factors
+
+
+def _atempo_latency(factors: list[float], sample_rate: int) -> float:
+    """Seconds of source by which a chain of atempo puts its output early.
+
+    Each atempo starts half a window (the power of two over rate/24) into its
+    input; a later stage's input runs at the product of the earlier tempos.
+    """
+    half_window = 2 ** math.ceil(math.log2(sample_rate / 24)) / 2 / sample_rate
+    latency, scale = 0.0, 1.0
+    for factor in factors:
+        latency += half_window * scale
+        scale *= factor
+    return latency
+
+
+def _declick(edit: AudioEdit, samples: int, sample_rate: int) -> list[str]:
+    length = min(round(DECLICK_SECONDS * sample_rate), samples // 2)
+    if length < 1:
+        return []
+    fades = []
+    if edit.fade_in:
+        fades.append(f"afade=t=in:ss=0:ns={length}:curve=hsin")
+    if edit.fade_out:
+        fades.append(f"afade=t=out:ss={samples - length}:ns={length}:curve=hsin")
+    return fades
 
 
 def _to_stereo(audio: AudioStream) -> str:

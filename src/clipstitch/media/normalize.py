@@ -7,41 +7,47 @@ from pathlib import Path
 from clipstitch.errors import CancelledError, FFmpegError, UnusableClipError
 from clipstitch.media.encoding import h264_options, video_timescale
 from clipstitch.media.ffmpeg import (
-    SAFE_INPUT_OPTIONS,
     Cancellation,
     ProgressCallback,
+    input_options,
     run_ffmpeg,
 )
-from clipstitch.media.filters import audio_graph, video_graph
+from clipstitch.media.filters import NO_EDIT, AudioEdit, audio_graph
 from clipstitch.media.preflight import ClipReport
 from clipstitch.media.probe import MediaInfo
 from clipstitch.media.segment import Segment
+from clipstitch.media.visuals import clip_video_graph
 from clipstitch.spec import OutputSettings
 
 
 def normalize(
-    info: MediaInfo,
+    info: MediaInfo | None,
     report: ClipReport,
     output: OutputSettings,
     segment: Segment,
     *,
+    audio: AudioEdit = NO_EDIT,
     threads: int = 1,
     cancel: Cancellation | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> Segment:
     """Write `segment`'s video and audio files from the clip; returns the segment.
 
-    Raises UnusableClipError when ffmpeg cannot decode the clip.
+    `info` is None for a title card drawn without a source. Raises
+    UnusableClipError when ffmpeg cannot decode the clip.
     """
     arguments = [
         *_input(info, report, threads),
-        "-filter_complex", _graph(info, report, output),
+        "-filter_complex", _graph(info, report, output, audio),
         *_video_output(info, report, output, threads, segment.video_path),
         "-map", "[a]", "-c:a", "pcm_s16le", "-f", "wav", "-y", str(segment.audio_path),
     ]  # fmt: skip
     try:
         run_ffmpeg(
-            arguments, duration=report.duration, on_progress=on_progress, cancel=cancel
+            arguments,
+            duration=float(report.frames / output.frame_rate),
+            on_progress=on_progress,
+            cancel=cancel,
         )
     except FFmpegError as exc:
         _remove(segment)
@@ -52,9 +58,15 @@ def normalize(
     return segment
 
 
-def _input(info: MediaInfo, report: ClipReport, threads: int) -> list[str]:
+def _input(info: MediaInfo | None, report: ClipReport, threads: int) -> list[str]:
+    if info is None:
+        return ["-threads", str(threads)]  # the graph draws the whole picture
     trim = [] if report.copy_video else _trim(report)
-    return ["-threads", str(threads), *trim, *SAFE_INPUT_OPTIONS, "-i", str(info.path)]
+    # Some ffmpeg builds turn stills by their EXIF and some do not: the still
+    # graph turns them itself, from the orientation read at probe time.
+    upright = ["-noautorotate"] if info.still else []
+    source = [*upright, *input_options(info.path), "-i", str(info.path)]
+    return ["-threads", str(threads), *trim, *source]
 
 
 def _trim(report: ClipReport) -> list[str]:
@@ -68,27 +80,33 @@ def _trim(report: ClipReport) -> list[str]:
     return trim
 
 
-def _graph(info: MediaInfo, report: ClipReport, output: OutputSettings) -> str:
+def _graph(
+    info: MediaInfo | None,
+    report: ClipReport,
+    output: OutputSettings,
+    edit: AudioEdit,
+) -> str:
     audio = audio_graph(
-        info.audio,
+        info.audio if info is not None else None,
         report.samples,
         report.audio_shift if report.copy_video else 0.0,
         output.audio.sample_rate,
+        edit,
     )
-    if report.copy_video or info.video is None:
+    if report.copy_video:
         return audio
-    return video_graph(info.video, output, report.frames) + ";" + audio
+    return clip_video_graph(info, report, output) + ";" + audio
 
 
 def _video_output(
-    info: MediaInfo,
+    info: MediaInfo | None,
     report: ClipReport,
     output: OutputSettings,
     threads: int,
     path: Path,
 ) -> list[str]:
     common = ["-an", "-sn", "-dn", "-map_metadata", "-1", "-f", "mp4", "-y", str(path)]
-    if report.copy_video and info.video is not None:
+    if report.copy_video and info is not None and info.video is not None:
         # Every segment must share one time base, or the concat demuxer
         # misplaces the packets of the segments after the first.
         timescale = str(video_timescale(output.frame_rate))
@@ -97,10 +115,19 @@ def _video_output(
     return [
         "-map", "[v]",
         "-frames:v", str(report.frames),
+        *_keyframe_options(report.keyframes),
         "-filter_threads", str(threads),
         *h264_options(output, threads),
         *common,
     ]  # fmt: skip
+
+
+def _keyframe_options(frames: tuple[int, ...]) -> list[str]:
+    """Start a closed GOP at each of `frames`, so the segment splits there by copy."""
+    if not frames:
+        return []
+    expression = "+".join(f"eq(n,{frame})" for frame in frames)
+    return ["-force_key_frames", f"expr:{expression}", "-forced-idr", "1"]
 
 
 # A copied clip's parameter sets state BT.709 limited range like the encoded

@@ -9,10 +9,12 @@ from clipstitch.errors import UnusableClipError
 from clipstitch.media.filters import HD_HEIGHT, frames_for, samples_for
 from clipstitch.media.orientation import Orientation
 from clipstitch.media.probe import MediaInfo, VideoStream
-from clipstitch.spec import Clip, OutputSettings
+from clipstitch.spec import Clip, KenBurns, OutputSettings, TitleCard
 
 COPYABLE_PROFILES = frozenset({"High"})
 BT709_OR_UNSET = frozenset({"bt709", "unknown", ""})
+# How long a still image or a title card lasts when its clip states no duration.
+DEFAULT_STILL_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -38,24 +40,46 @@ class ClipReport:
     copy_video: bool
     fixes: tuple[str, ...]
     warnings: tuple[str, ...]
+    speed: float = 1.0  # the video's playback speed; `frames` already counts it
+    ken_burns: KenBurns | None = None
+    title: TitleCard | None = None
+    keyframes: tuple[int, ...] = ()  # frames that must start a GOP (transitions)
 
 
 def preflight(
-    info: MediaInfo, clip: Clip, output: OutputSettings, limits: Limits = Limits()
+    info: MediaInfo,
+    clip: Clip,
+    output: OutputSettings,
+    limits: Limits = Limits(),
+    allow_copy: bool = True,
 ) -> ClipReport:
     """Check `info` against the limits and decide how it becomes a segment.
 
     Raises UnusableClipError with the reason when the clip cannot be used.
     """
     video = _usable_video(info, limits)
+    if info.still:
+        return _still_report(info, video, clip, output)
     origin = _origin(info, video, output)
     lead = video.start_time - origin
     start, duration = _trimmed_span(video.duration + lead, clip)
-    copy_video = not clip.trimmed and lead == 0 and video_matches(video, output)
+    copy_video = (
+        allow_copy
+        and not clip.trimmed
+        and lead == 0
+        and clip.speed == 1
+        and clip.title is None
+        and video_matches(video, output)
+    )
     # A copied stream keeps its own frames; a re-encoded one gets exactly these.
     frames = (
-        video.frame_count if copy_video else frames_for(duration, output.frame_rate)
+        video.frame_count
+        if copy_video
+        else frames_for(duration / clip.speed, output.frame_rate)
     )
+    fixes = _fixes(info, video, output, lead)
+    if clip.speed != 1:
+        fixes.append(f"play at {clip.speed:g}x speed")
     return ClipReport(
         seek=origin - info.start_time + start,
         lead=lead,
@@ -64,9 +88,62 @@ def preflight(
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
         audio_shift=max(0.0, origin - info.start_time),
         copy_video=copy_video,
-        fixes=tuple(_fixes(info, video, output, lead)),
+        fixes=tuple(fixes),
         warnings=tuple(_warnings(info, video, clip)),
+        speed=clip.speed,
+        title=clip.title,
     )
+
+
+def title_report(clip: Clip, output: OutputSettings) -> ClipReport:
+    """The report of a title card drawn over a solid colour (it has no source)."""
+    duration, warnings = _still_duration(clip)
+    frames = frames_for(duration, output.frame_rate)
+    return ClipReport(
+        seek=0.0,
+        lead=0.0,
+        duration=duration,
+        frames=frames,
+        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
+        audio_shift=0.0,
+        copy_video=False,
+        fixes=("title card, silent",),
+        warnings=tuple(warnings),
+        title=clip.title,
+    )
+
+
+def _still_report(
+    info: MediaInfo, video: VideoStream, clip: Clip, output: OutputSettings
+) -> ClipReport:
+    duration, warnings = _still_duration(clip)
+    if clip.trimmed or clip.speed != 1:
+        warnings.append("trim and speed do not apply to a still image; ignored")
+    frames = frames_for(duration, output.frame_rate)
+    fixes = [f"still image shown for {duration:g} s", *_fixes(info, video, output, 0.0)]
+    if clip.ken_burns is not None:
+        fixes.append("slow zoom and pan (Ken Burns)")
+    return ClipReport(
+        seek=0.0,
+        lead=0.0,
+        duration=duration,
+        frames=frames,
+        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
+        audio_shift=0.0,
+        copy_video=False,
+        fixes=tuple(fix for fix in fixes if "fps" not in fix),
+        warnings=tuple(warnings),
+        ken_burns=clip.ken_burns,
+        title=clip.title,
+    )
+
+
+def _still_duration(clip: Clip) -> tuple[float, list[str]]:
+    if clip.duration is not None:
+        return clip.duration, []
+    return DEFAULT_STILL_SECONDS, [
+        f"no duration given; shown for {DEFAULT_STILL_SECONDS:g} s"
+    ]
 
 
 def _usable_video(info: MediaInfo, limits: Limits) -> VideoStream:
@@ -193,12 +270,12 @@ def _audio_fixes(info: MediaInfo, output: OutputSettings) -> list[str]:
 
 def _warnings(info: MediaInfo, video: VideoStream, clip: Clip) -> list[str]:
     warnings = []
-    if video.has_alpha:
+    if video.has_alpha and not info.still:
         warnings.append("transparency is dropped (the picture is shown over black)")
     if clip.end is not None and clip.end > video.duration + 0.001:
         warnings.append(
-            f"trim end {clip.end:g} s is past the clip's end; "
-            f"used {video.duration:.3f} s"
+            f"trim end {clip.end:g} s is past the clip's end "
+            f"({video.duration:.3f} s); the clip ends there"
         )
     audio = info.audio
     if audio and audio.duration is not None and audio.duration + 0.05 < video.duration:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import re
@@ -11,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from clipstitch.errors import FFmpegError, UnusableClipError
-from clipstitch.media.ffmpeg import SAFE_INPUT_OPTIONS, run_ffprobe
+from clipstitch.media.ffmpeg import input_options, run_ffprobe
+from clipstitch.media.images import IMAGE_DEMUXERS, exif_orientation
 from clipstitch.media.orientation import Orientation, orientation_from_matrix
 
 HDR_TRANSFERS = frozenset({"smpte2084", "arib-std-b67"})
@@ -83,6 +85,7 @@ class MediaInfo:
     video: VideoStream | None
     audio: AudioStream | None
     dropped_streams: tuple[str, ...]
+    still: bool = False  # a JPEG, PNG or WebP picture, shown for a set duration
 
 
 def probe(path: Path) -> MediaInfo:
@@ -98,6 +101,9 @@ def probe(path: Path) -> MediaInfo:
     video = _video_stream(path, video_data) if video_data else None
     audio = _audio_stream(audio_data) if audio_data else None
     kept = {id(video_data), id(audio_data)}
+    still = container.get("format_name") in IMAGE_DEMUXERS
+    if still and video is not None:
+        video = dataclasses.replace(video, orientation=exif_orientation(path))
     return MediaInfo(
         path=path,
         format_name=str(container.get("format_name", "")),
@@ -107,6 +113,7 @@ def probe(path: Path) -> MediaInfo:
         video=video,
         audio=audio,
         dropped_streams=tuple(_describe(s) for s in streams if id(s) not in kept),
+        still=still,
     )
 
 
@@ -114,7 +121,7 @@ def _probe_json(path: Path) -> dict[str, Any]:
     try:
         output = run_ffprobe(
             [
-                *SAFE_INPUT_OPTIONS,
+                *input_options(path),
                 "-show_format",
                 "-show_streams",
                 "-of",
@@ -187,7 +194,7 @@ def _scan_packets(path: Path, index: int) -> _PacketTiming:
     """Read the video packets' timestamps (no decoding): the stream's real length."""
     output = run_ffprobe(
         [
-            *SAFE_INPUT_OPTIONS,
+            *input_options(path),
             "-select_streams",
             str(index),
             "-show_entries",

@@ -20,6 +20,10 @@ class Segment:
     copied_video: bool
     fixes: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    # Frames shared with the clip before and after (transitions): the segment has
+    # keyframes there, and the join splits it into head, body and tail parts.
+    head_frames: int = 0
+    tail_frames: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -41,7 +45,15 @@ class Segment:
             copied_video=bool(data["copied_video"]),
             fixes=tuple(data.get("fixes", ())),
             warnings=tuple(data.get("warnings", ())),
+            head_frames=int(data.get("head_frames", 0)),
+            tail_frames=int(data.get("tail_frames", 0)),
         )
 
     def paths(self) -> tuple[Path, Path]:
         return self.video_path, self.audio_path
+
+    def part_video(self, name: str) -> Path:
+        return self.video_path.with_name(f"{self.video_path.stem}.{name}.mp4")
+
+    def part_audio(self, name: str) -> Path:
+        return self.audio_path.with_name(f"{self.audio_path.stem}.{name}.wav")

@@ -14,14 +14,14 @@ class SignatureError(ValueError):
     """A callback's signature is missing, malformed, stale or wrong."""
 
 
-def sign(secret: bytes, body: bytes, timestamp: int | None = None) -> str:
+def sign(secret: bytes | str, body: bytes, timestamp: int | None = None) -> str:
     """The header value signing `body` at `timestamp` (now by default)."""
     moment = int(time.time()) if timestamp is None else timestamp
     return f"t={moment},v1={_digest(secret, moment, body)}"
 
 
 def verify(
-    secret: bytes,
+    secret: bytes | str,
     header: str,
     body: bytes,
     *,
@@ -40,8 +40,10 @@ def verify(
     return moment
 
 
-def _digest(secret: bytes, timestamp: int, body: bytes) -> str:
+def _digest(secret: bytes | str, timestamp: int, body: bytes) -> str:
     # The timestamp is signed with the body so a captured request cannot be
-    # replayed later with a fresh timestamp.
+    # replayed later with a fresh timestamp. A text secret (as stored in the
+    # callback-secret file) is its UTF-8 bytes.
+    key = secret.encode() if isinstance(secret, str) else secret
     message = str(timestamp).encode() + b"." + body
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()

@@ -10,13 +10,17 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
 
 import psutil
 
-from clipstitch.errors import CancelledError, ClipError, ClipstitchError
+from clipstitch.errors import CancelledError, ClipError, ClipstitchError, SpecError
+from clipstitch.media.deliverables import make_deliverables
 from clipstitch.media.ffmpeg import Cancellation, LinkedCancel
+from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.media.preflight import Limits
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import (
@@ -26,10 +30,16 @@ from clipstitch.pipeline.budget import (
     default_budget,
     plan_work,
 )
-from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.fetch import FetchSettings, is_url
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.memory import PeakMemory
 from clipstitch.pipeline.progress import EventCallback, ProgressEvent, Stage
-from clipstitch.pipeline.steps import StepContext, join_segments, prepare_clip
+from clipstitch.pipeline.steps import (
+    ClipAudio,
+    StepContext,
+    join_segments,
+    prepare_clip,
+)
 from clipstitch.spec import BadClipPolicy, Clip, Composition
 
 logger = logging.getLogger(__name__)
@@ -64,6 +74,7 @@ class ComposeResult:
     wall_seconds: float
     cpu_seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    deliverables: tuple[Path, ...] = ()  # posters and extra outputs beside `output`
 
     @property
     def warnings(self) -> list[str]:
@@ -94,8 +105,9 @@ def compose(
         composition = Composition(
             clips=[Clip(source=str(source)) for source in composition]
         )
-    destination = Path(output).resolve()
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination = _checked_destination(Path(output), composition)
+    if max_memory is not None and max_memory <= 0:
+        raise SpecError(f"the memory budget must be more than 0 (got {max_memory})")
     budget = max_memory or default_budget()
     stop = LinkedCancel(cancel)
     work_plan = plan_work(budget, composition.output)
@@ -139,6 +151,10 @@ class _Run:
                 "normalize", lambda: self._prepare_all(Path(workdir))
             )
             duration = self._timed("join", lambda: self._join(segments, destination))
+            extras = self._timed(
+                "deliverables",
+                lambda: self._deliver(segments, destination, duration),
+            )
         return ComposeResult(
             output=destination,
             duration=duration,
@@ -150,6 +166,7 @@ class _Run:
             wall_seconds=time.monotonic() - started,
             cpu_seconds=_tree_cpu_seconds() - cpu_before,
             stage_seconds=self.stage_seconds,
+            deliverables=tuple(extras),
         )
 
     def _timed(self, stage: str, work: Callable[[], _T]) -> _T:
@@ -184,7 +201,7 @@ class _Run:
         if self.context.cancel.is_set():
             raise CancelledError("cancelled before the clip started")
         self.on_event(
-            ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.source)
+            ProgressEvent(Stage.NORMALIZING, 0.0, clip=index, message=clip.label)
         )
         context = StepContext(
             threads=self.context.threads,
@@ -199,7 +216,13 @@ class _Run:
         )
         try:
             segment = prepare_clip(
-                clip, index, self.composition.output, workdir, context
+                clip,
+                index,
+                self.composition.output,
+                workdir,
+                context,
+                ClipAudio.of(self.composition, index),
+                joins_for(self.composition, index),
             )
         except ClipError:
             if self.composition.on_bad_clip is BadClipPolicy.FAIL:
@@ -249,10 +272,60 @@ class _Run:
             ),
         )
         duration = join_segments(
-            segments, self.composition.output, destination, context
+            segments,
+            self.composition.output,
+            destination,
+            context,
+            AudioMix.of(self.composition),
+            Overlays.of(self.composition),
+            transitions_of(self.composition),
         )
         self.on_event(ProgressEvent(Stage.DONE, 1.0))
         return duration
+
+    def _deliver(
+        self, segments: list[Segment], destination: Path, duration: float
+    ) -> list[Path]:
+        wanted = self.composition.deliverables
+        if wanted.poster is None and not wanted.extra_outputs:
+            return []
+        self.on_event(ProgressEvent(Stage.JOINING, 1.0, message="deliverables"))
+        return make_deliverables(
+            destination,
+            duration,
+            wanted,
+            clip_spans(segments, self.composition.output.frame_rate),
+            threads=self.plan.threads,
+            cancel=self.context.cancel,
+        )
+
+
+def clip_spans(segments: list[Segment], rate: Fraction) -> list[tuple[float, float]]:
+    """Each used clip's (start, end) on the output timeline, in seconds."""
+    spans = []
+    frames = 0
+    for segment in sorted(segments, key=lambda segment: segment.index):
+        spans.append((float(frames / rate), float((frames + segment.frames) / rate)))
+        frames += segment.frames
+    return spans
+
+
+def _checked_destination(output: Path, composition: Composition) -> Path:
+    """Where the video goes: a new or regular file, never one of the clips."""
+    destination = output.resolve()
+    if destination.exists() and not destination.is_file():
+        raise SpecError(f"output {output} exists and is not a regular file")
+    for index, clip in enumerate(composition.clips):
+        source = clip.source
+        if source and not is_url(source) and Path(source).resolve() == destination:
+            raise SpecError(f"output {output} is also the source of clip {index}")
+    try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SpecError(f"cannot create the folder of {output}: {exc}") from exc
+    if not os.access(destination.parent, os.W_OK):
+        raise SpecError(f"cannot write to the folder of {output}")
+    return destination
 
 
 def _first_clip_error(futures: list[Future[Segment]]) -> ClipError | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from clipstitch.errors import ClipError
 from clipstitch.media.preflight import ClipReport
 from clipstitch.media.probe import MediaInfo
+from clipstitch.media.visuals import drawn_picture
 from clipstitch.pipeline.budget import (
     PYTHON_RESERVE,
     WorkPlan,
@@ -142,8 +143,9 @@ def _plan_clip(
     try:
         found = inspect_clip(clip, index, composition.output, workdir, context)
     except ClipError as exc:
-        return _unusable(index, clip.source, exc.reason)
-    return _costed(index, clip.source, found.info, found.report, composition.output)
+        return _unusable(index, clip.label, exc.reason)
+    info = found.info or drawn_picture(composition.output)  # a drawn title card
+    return _costed(index, clip.label, info, found.report, composition.output)
 
 
 def _unusable(index: int, source: str, reason: str) -> ClipPlan:

@@ -35,8 +35,9 @@ class Timeline:
 @dataclass(order=True)
 class _Running:
     end: float
-    memory_bytes: int = field(compare=False)
+    memory_bytes: int = field(compare=False)  # reserved from the budget
     encoder: bool = field(compare=False)
+    actual_bytes: int = field(compare=False, default=0)  # what it really holds
 
 
 def simulate(
@@ -48,19 +49,22 @@ def simulate(
     Encoders share the cores; an encoder's extra threads each add
     `thread_efficiency` of a core. Copies are short and light: one core each.
     """
-    clock, held, peak = 0.0, 0, 0
+    clock, held, actual, peak = 0.0, 0, 0, 0
     running: list[_Running] = []
     for work in works:
+        # A clip larger than the whole budget runs alone, but holds all it needs.
         need = min(work.memory_bytes, slots.budget_bytes)
         while running and _blocked(work, need, running, held, slots):
             finished = heapq.heappop(running)
             clock = max(clock, finished.end)
             held -= finished.memory_bytes
+            actual -= finished.actual_bytes
         cores = _cores(work, running, cpus, thread_efficiency)
         end = clock + work.cpu_seconds / max(cores, 0.05)
-        heapq.heappush(running, _Running(end, need, work.encoder))
+        heapq.heappush(running, _Running(end, need, work.encoder, work.memory_bytes))
         held += need
-        peak = max(peak, held)
+        actual += work.memory_bytes
+        peak = max(peak, actual)
     end = max((item.end for item in running), default=clock)
     return Timeline(wall_seconds=end, peak_memory_bytes=peak)
 

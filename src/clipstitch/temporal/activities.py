@@ -26,11 +26,15 @@ from clipstitch.jobs.orphans import mark_owner
 from clipstitch.jobs.records import JobRecord, JsonObject
 from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.store import JobStore
+from clipstitch.media.mix import AudioMix
+from clipstitch.media.overlay import Overlays
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
+    ClipAudio,
     StepContext,
     join_segments,
     prepare_clip,
@@ -134,8 +138,10 @@ class CompositionActivities:
         cancel: threading.Event,
         progress: StepProgress,
     ) -> SegmentRef:
-        key = segment_key(clip, composition.output)
-        found = find_segment(self.tools.storage, key, task.position, clip.source)
+        audio = ClipAudio.of(composition, task.position)
+        joins = joins_for(composition, task.position)
+        key = segment_key(clip, composition.output, audio, joins)
+        found = find_segment(self.tools.storage, key, task.position, clip.label)
         if found is not None:
             logger.info("job %s clip %d: segment reused", task.job_id, task.position)
             return found
@@ -144,12 +150,18 @@ class CompositionActivities:
             local = self._localize(clip, task.position, workdir)
             try:
                 segment = prepare_clip(
-                    local, task.position, composition.output, workdir, context
+                    local,
+                    task.position,
+                    composition.output,
+                    workdir,
+                    context,
+                    audio,
+                    joins,
                 )
             except OutboundRefusedError as exc:
                 raise DownloadError(str(exc), index=task.position) from exc
             self._move(task, progress, Stage.UPLOADING)
-            segment = replace(segment, source=clip.source)
+            segment = replace(segment, source=clip.label)
             return upload_segment(self.tools.storage, key, segment)
 
     def _bad_clip(
@@ -188,7 +200,13 @@ class CompositionActivities:
             context = self._context(step, cancel, progress)
             with self.tools.budget.reserve(COPY_PROCESS):
                 duration = join_segments(
-                    segments, composition.output, destination, context
+                    segments,
+                    composition.output,
+                    destination,
+                    context,
+                    AudioMix.of(composition),
+                    Overlays.of(composition),
+                    transitions_of(composition),
                 )
             self._move(step, progress, Stage.UPLOADING)
             key = output_key(task.job_id)
@@ -250,8 +268,8 @@ class CompositionActivities:
         self.records.report(task.job_id, task.position, stage, 0.0)
 
     def _localize(self, clip: Clip, index: int, workdir: Path) -> Clip:
-        if not clip.source.startswith("s3://"):
-            return clip
+        if clip.source is None or not clip.source.startswith("s3://"):
+            return clip  # a local path, a URL, or a title card without a source
         key = self.tools.storage.key_of(clip.source)
         if key is None:
             raise DownloadError("outside the configured bucket", index=index)
@@ -259,7 +277,7 @@ class CompositionActivities:
         try:
             self.tools.storage.download(key, destination)
         except StorageError as exc:
-            raise DownloadError(str(exc), index=index, source=clip.source) from exc
+            raise DownloadError(str(exc), index=index, source=clip.label) from exc
         return clip.model_copy(update={"source": str(destination)})
 
     @contextmanager

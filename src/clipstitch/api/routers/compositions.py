@@ -75,7 +75,9 @@ def _dry_run(request: CompositionCreate, service: Service) -> JSONResponse:
     """The plan of a composition, with its sources checked as a submit checks them."""
     composition = request.composition()
     for index, clip in enumerate(composition.clips):
-        service.submit_policy.check_source(index, clip.source)
+        if clip.source:
+            service.submit_policy.check_source(index, clip.source)
+    service.submit_policy.check_assets(composition)
     settings = service.settings
     policy = OutboundPolicy.from_strings(settings.outbound_allow)
     with safe_client(policy, timeout=settings.download_timeout) as client:

@@ -11,6 +11,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from clipstitch.errors import SpecError
+from clipstitch.spec.audio import Loudness, MusicBed
+from clipstitch.spec.deliverables import Deliverables
+from clipstitch.spec.effects import KenBurns, TitleCard, Transition
+from clipstitch.spec.overlays import ImageOverlay, Subtitles, TextOverlay
 
 
 class FitMode(StrEnum):
@@ -29,21 +33,53 @@ class BadClipPolicy(StrEnum):
 
 
 class Clip(BaseModel):
-    """One source clip, optionally trimmed."""
+    """One clip: a video, a still image, or a title card; trimmed, sped, faded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    source: str = Field(
-        min_length=1, examples=["https://example.com/a.mp4", "clips/b.mov"]
+    source: str | None = Field(
+        default=None,
+        examples=["https://example.com/a.mp4", "clips/b.mov", "photos/c.jpg"],
+        description="Video or image; may be left out only for a title card.",
     )
     start: float | None = Field(default=None, ge=0, description="Trim start, seconds.")
     end: float | None = Field(default=None, gt=0, description="Trim end, seconds.")
+    duration: float | None = Field(
+        default=None, gt=0, le=3600, description="Seconds an image or title lasts."
+    )
+    speed: float = Field(default=1.0, ge=0.25, le=4, description="Playback speed.")
+    volume: float = Field(default=1.0, ge=0, le=4, description="Linear audio gain.")
+    mute: bool = False
+    ken_burns: KenBurns | None = None
+    title: TitleCard | None = None
+    transition: Transition | None = Field(
+        default=None, description="The join after this clip (default: a cut)."
+    )
 
     @model_validator(mode="after")
     def _end_after_start(self) -> Clip:
         if self.start is not None and self.end is not None and self.end <= self.start:
             raise ValueError(f"trim end {self.end} must be after start {self.start}")
         return self
+
+    @model_validator(mode="after")
+    def _has_something_to_show(self) -> Clip:
+        if not self.source and self.title is None:
+            raise ValueError("a clip needs a source, or a title card")
+        if (
+            self.title is not None
+            and self.title.background == "blur"
+            and not self.source
+        ):
+            raise ValueError("a title card with a blurred background needs a source")
+        return self
+
+    @property
+    def label(self) -> str:
+        """How errors and reports name the clip."""
+        if self.source:
+            return self.source
+        return f"title card {self.title.text[:40]!r}" if self.title else "clip"
 
     @property
     def trimmed(self) -> bool:
@@ -58,7 +94,7 @@ Preset = Literal[
 class VideoSettings(BaseModel):
     """H.264 encoder settings of the output."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     codec: Literal["h264"] = "h264"
     crf: int = Field(default=23, ge=0, le=51)
@@ -68,7 +104,7 @@ class VideoSettings(BaseModel):
 class AudioSettings(BaseModel):
     """AAC settings of the output; 48 kHz stereo is fixed."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     codec: Literal["aac"] = "aac"
     sample_rate: Literal[48000] = 48000
@@ -82,7 +118,7 @@ EvenSize = Annotated[int, Field(ge=16, le=7680, multiple_of=2)]
 class OutputSettings(BaseModel):
     """Size, rate, fit and codecs of the finished video."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     width: EvenSize = 1920
     height: EvenSize = 1080
@@ -110,11 +146,21 @@ class OutputSettings(BaseModel):
 class Composition(BaseModel):
     """An ordered list of clips and how to render them into one video."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     clips: list[Clip] = Field(min_length=1, max_length=2000)
     output: OutputSettings = OutputSettings()
     on_bad_clip: BadClipPolicy = BadClipPolicy.FAIL
+    declick: bool = Field(
+        default=False, description="A few ms of audio fade at every plain cut."
+    )
+    music: MusicBed | None = None
+    loudness: Loudness | None = None
+    overlays: list[
+        Annotated[TextOverlay | ImageOverlay, Field(discriminator="type")]
+    ] = Field(default_factory=list)
+    subtitles: Subtitles | None = None
+    deliverables: Deliverables = Deliverables()
 
     @field_validator("clips", mode="before")
     @classmethod
@@ -138,16 +184,30 @@ def load_composition(path: Path) -> Composition:
 
 def _resolve_relative_sources(composition: Composition, folder: Path) -> Composition:
     clips = [
-        clip.model_copy(update={"source": str(folder / clip.source)})
-        if _is_relative_path(clip.source)
-        else clip
+        clip.model_copy(update={"source": _resolved(clip.source, folder)})
         for clip in composition.clips
     ]
-    return composition.model_copy(update={"clips": clips})
+    overlays = [
+        overlay.model_copy(update={"source": _resolved(overlay.source, folder)})
+        if isinstance(overlay, ImageOverlay)
+        else overlay
+        for overlay in composition.overlays
+    ]
+    subtitles = composition.subtitles
+    if subtitles is not None:
+        subtitles = subtitles.model_copy(
+            update={"source": _resolved(subtitles.source, folder)}
+        )
+    return composition.model_copy(
+        update={"clips": clips, "overlays": overlays, "subtitles": subtitles}
+    )
 
 
-def _is_relative_path(source: str) -> bool:
-    return "://" not in source and not Path(source).is_absolute()
+def _resolved(source: str | None, folder: Path) -> str | None:
+    """A relative local path made relative to `folder`; URLs and None kept."""
+    if source is None or "://" in source or Path(source).is_absolute():
+        return source
+    return str(folder / source)
 
 
 def composition_schema() -> dict[str, Any]:
