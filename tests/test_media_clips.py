@@ -40,6 +40,8 @@ USABLE_CLIPS = {
     "video_with_failing_audio.mp4": 11.2,
 }
 UNUSABLE_CLIPS = {"sample_audio_only.mp4": "no video stream"}
+
+
 def usable_clips() -> list[object]:
     return [
         pytest.param(name, duration) for name, duration in sorted(USABLE_CLIPS.items())
