@@ -124,3 +124,10 @@ def test_fit_recovers_the_figures_of_a_machine_that_follows_the_model() -> None:
     assert model.ffmpeg_base_bytes == BASE
     assert model.join_seconds_per_output_second == pytest.approx(0.03, rel=0.01)
     assert model.preset_speed == cost_model().preset_speed
+
+
+def test_a_clip_over_the_budget_runs_alone_and_counts_in_full() -> None:
+    works = [Work(1.0, 1, 60 * MB, encoder=False), Work(4.0, 1, 900 * MB)]
+    timeline = simulate(works, Slots(2, 1, 500 * MB), cpus=2.0)
+    assert timeline.peak_memory_bytes == 900 * MB
+    assert timeline.wall_seconds == pytest.approx(5.0)

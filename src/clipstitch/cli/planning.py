@@ -37,7 +37,7 @@ def totals_table(plan: CompositionPlan) -> Table:
     table.add_row("output", f"{plan.output_seconds:.1f} s")
     table.add_row(
         "budget",
-        f"{format_size(plan.budget_bytes)}, {plan.cpus:g} cores: "
+        f"{format_size(plan.budget_bytes)}, {plan.cpus:.2f} cores free now: "
         f"{plan.workers} workers, {plan.threads} threads each",
     )
     table.add_row(
