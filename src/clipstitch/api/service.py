@@ -18,7 +18,7 @@ from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.store import JobStore
 from clipstitch.jobs.submit import SubmitPolicy
 from clipstitch.net.outbound import OutboundPolicy
-from clipstitch.pipeline.budget import PYTHON_RESERVE, MemoryBudget, default_budget
+from clipstitch.pipeline.budget import MemoryBudget, default_budget
 from clipstitch.storage import ObjectStorage
 
 logger = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ class Service:
         storage = storage_from_settings(settings)
         outbound = OutboundPolicy.from_strings(settings.outbound_allow)
         budget_bytes = settings.max_memory or default_budget()
-        budget = MemoryBudget(max(1, budget_bytes - PYTHON_RESERVE))
+        budget = MemoryBudget.for_processes(budget_bytes)
         metrics = ServiceMetrics(store, budget_bytes)
         dispatcher = CallbackDispatcher(
             store,

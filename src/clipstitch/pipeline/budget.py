@@ -129,6 +129,12 @@ def threads_within(
     return 1
 
 
+# The model was within about 10% on most measured clips (bench/plan_accuracy.py);
+# ffmpeg processes get that much less than the budget, so an underestimate does
+# not break it.
+MODEL_MARGIN = 0.9
+
+
 class MemoryBudget:
     """Bytes that running ffmpeg processes may hold together; shared by all jobs."""
 
@@ -136,6 +142,11 @@ class MemoryBudget:
         self.total_bytes = total_bytes
         self._held = 0
         self._changed = threading.Condition()
+
+    @classmethod
+    def for_processes(cls, budget_bytes: int) -> MemoryBudget:
+        """What ffmpeg may hold of a whole-process budget: less Python, less margin."""
+        return cls(max(1, int((budget_bytes - PYTHON_RESERVE) * MODEL_MARGIN)))
 
     @classmethod
     def unlimited(cls) -> MemoryBudget:

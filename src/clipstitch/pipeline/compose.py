@@ -24,7 +24,6 @@ from clipstitch.media.overlay import Overlays
 from clipstitch.media.preflight import Limits
 from clipstitch.media.segment import Segment
 from clipstitch.pipeline.budget import (
-    PYTHON_RESERVE,
     MemoryBudget,
     WorkPlan,
     default_budget,
@@ -116,7 +115,7 @@ def compose(
         plan=work_plan,
         context=StepContext(
             cancel=stop,
-            budget=MemoryBudget(max(1, budget - PYTHON_RESERVE)),
+            budget=MemoryBudget.for_processes(budget),
             encoder_slots=threading.Semaphore(work_plan.encoders),
             limits=limits or Limits(),
             fetch_settings=fetch_settings or FetchSettings(),

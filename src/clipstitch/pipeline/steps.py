@@ -29,7 +29,12 @@ from clipstitch.media.probe import MediaInfo, probe
 from clipstitch.media.segment import Segment
 from clipstitch.media.visuals import drawn_picture
 from clipstitch.pipeline.assets import overlay_files
-from clipstitch.pipeline.budget import MemoryBudget, clip_memory, threads_within
+from clipstitch.pipeline.budget import (
+    COPY_PROCESS,
+    MemoryBudget,
+    clip_memory,
+    threads_within,
+)
 from clipstitch.pipeline.fetch import FetchedClip, FetchSettings, fetch, is_url
 from clipstitch.pipeline.joins import (
     CUTS,
@@ -282,7 +287,9 @@ def _inspect(
             info = None
             report = title_report(clip, output)
         else:
-            info = probe(fetched.path)
+            # ffprobe holds as much as a copying ffmpeg: it counts in the budget.
+            with (context.budget or MemoryBudget.unlimited()).reserve(COPY_PROCESS):
+                info = probe(fetched.path)
             report = preflight(info, clip, output, context.limits, allow_copy=not split)
         if split:
             cuts = keyframes_for(joins, report.frames, output.frame_rate)

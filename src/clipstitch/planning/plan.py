@@ -15,6 +15,7 @@ from clipstitch.media.probe import MediaInfo
 from clipstitch.media.visuals import drawn_picture
 from clipstitch.pipeline.budget import (
     PYTHON_RESERVE,
+    MemoryBudget,
     WorkPlan,
     clip_memory,
     clip_memory_for,
@@ -259,7 +260,7 @@ def _timeline(
     cpus: float,
 ) -> Timeline:
     """Run the clips as compose does: its workers, encoder slots and budget."""
-    budget = max(1, work_plan.budget_bytes - PYTHON_RESERVE)
+    budget = MemoryBudget.for_processes(work_plan.budget_bytes).total_bytes
     works = [_work(clip, work_plan.threads, budget, output) for clip in clips]
     slots = Slots(work_plan.workers, work_plan.encoders, budget)
     return simulate(works, slots, cpus, cost_model().thread_efficiency)

@@ -29,7 +29,6 @@ from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.store import JobStore
 from clipstitch.net.outbound import OutboundPolicy, safe_client
 from clipstitch.pipeline.budget import (
-    PYTHON_RESERVE,
     MemoryBudget,
     WorkPlan,
     default_budget,
@@ -129,7 +128,7 @@ def _tools(
     return WorkerTools(
         store=JobStore(open_database(settings.resolved_database_url)),
         storage=storage_from_settings(settings),
-        budget=MemoryBudget(max(1, plan.budget_bytes - PYTHON_RESERVE)),
+        budget=MemoryBudget.for_processes(plan.budget_bytes),
         threads=plan.threads,
         work_dir=work_dir,
         identity=identity,
