@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bench.clipset import CACHE, NOISE, OUTPUT_H264
+from bench.clipset import CACHE
 from bench.concat_filter import command as concat_filter_command
+from bench.floor import floor_command
 from bench.guard import Guarded, measure_limited
-from bench.original import AAC
 from bench.report import Row
 from bench.run import clipstitch_command, probe_duration
 
@@ -40,13 +40,7 @@ def moviepy(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
 
 def floor(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
     """One encode of the same length of noisy 1080p30 with AAC audio."""
-    video = f"testsrc2=s=1920x1080:r=30,noise=alls={NOISE}:allf=t+u:all_seed=1"
-    return [
-        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", "sine=f=440:r=48000",
-        "-t", f"{seconds:.3f}", "-map", "0:v", "-map", "1:a",
-        *OUTPUT_H264, "-g", "60", *AAC, "-movflags", "+faststart", str(output),
-    ]  # fmt: skip
+    return floor_command(output, seconds)
 
 
 TOOLS: dict[str, Command] = {

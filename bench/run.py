@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from bench.clipset import BENCH, CACHE, NOISE, OUTPUT_H264, ClipSet, build_set
+from bench.clipset import BENCH, CACHE, ClipSet, build_set
+from bench.floor import floor_command
 from bench.measure import Measurement, measure
-from bench.original import AAC
 from bench.report import Row, print_report
 
 RESULTS = BENCH / "results"
@@ -167,13 +167,7 @@ def run_floor(clips: ClipSet) -> Row:
     """One encode of the set's total length of noisy 1080p30 with AAC audio."""
 
     def command(output: Path) -> list[str]:
-        video = f"testsrc2=s=1920x1080:r=30,noise=alls={NOISE}:allf=t+u:all_seed=1"
-        return [
-            "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "lavfi", "-i", video, "-f", "lavfi", "-i", "sine=f=440:r=48000",
-            "-t", f"{clips.duration:.3f}", "-map", "0:v", "-map", "1:a",
-            *OUTPUT_H264, "-g", "60", *AAC, "-movflags", "+faststart", str(output),
-        ]  # fmt: skip
+        return floor_command(output, clips.duration)
 
     return measured("floor", clips, command)[0]
 

@@ -98,19 +98,7 @@ def preflight(
 def title_report(clip: Clip, output: OutputSettings) -> ClipReport:
     """The report of a title card drawn over a solid colour (it has no source)."""
     duration, warnings = _still_duration(clip)
-    frames = frames_for(duration, output.frame_rate)
-    return ClipReport(
-        seek=0.0,
-        lead=0.0,
-        duration=duration,
-        frames=frames,
-        samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
-        audio_shift=0.0,
-        copy_video=False,
-        fixes=("title card, silent",),
-        warnings=tuple(warnings),
-        title=clip.title,
-    )
+    return _drawn_report(clip, output, duration, ["title card, silent"], warnings)
 
 
 def _still_report(
@@ -119,10 +107,22 @@ def _still_report(
     duration, warnings = _still_duration(clip)
     if clip.trimmed or clip.speed != 1:
         warnings.append("trim and speed do not apply to a still image; ignored")
-    frames = frames_for(duration, output.frame_rate)
     fixes = [f"still image shown for {duration:g} s", *_fixes(info, video, output, 0.0)]
     if clip.ken_burns is not None:
         fixes.append("slow zoom and pan (Ken Burns)")
+    still_fixes = [fix for fix in fixes if "fps" not in fix]
+    return _drawn_report(clip, output, duration, still_fixes, warnings)
+
+
+def _drawn_report(
+    clip: Clip,
+    output: OutputSettings,
+    duration: float,
+    fixes: list[str],
+    warnings: list[str],
+) -> ClipReport:
+    """A picture held or drawn for `duration` (a still or a title): always encoded."""
+    frames = frames_for(duration, output.frame_rate)
     return ClipReport(
         seek=0.0,
         lead=0.0,
@@ -131,7 +131,7 @@ def _still_report(
         samples=samples_for(frames, output.frame_rate, output.audio.sample_rate),
         audio_shift=0.0,
         copy_video=False,
-        fixes=tuple(fix for fix in fixes if "fps" not in fix),
+        fixes=tuple(fixes),
         warnings=tuple(warnings),
         ken_burns=clip.ken_burns,
         title=clip.title,
