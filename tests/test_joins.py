@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from clipstitch import Composition, OutputSettings, compose
-from media_checks import Timeline, durations
+from media_checks import Timeline, durations, streams
 
 FRAME = 1 / 30
 SLACK = 0.002
@@ -50,3 +50,27 @@ def test_many_joins_stay_in_sync(n00: Path, pal_clip: Path, tmp_path: Path) -> N
             f"N00 #{index} at {starts[index]:.3f} s: {edges}"
         )
         assert edges.picture == pytest.approx(starts[index] + 0.5, abs=FRAME + SLACK)
+
+
+@pytest.mark.parametrize("order", ["short first", "short last"])
+def test_a_clip_too_short_for_b_frames_keeps_the_track_length(
+    case_path: Callable[[str], Path], n00: Path, tmp_path: Path, order: str
+) -> None:
+    # Its segment has no B-frame delay; the N00 segment has: the join aligns them.
+    short = case_path("B17")
+    sources = [short, n00] if order == "short first" else [n00, short]
+    spec = Composition.model_validate(
+        {
+            "clips": [str(path) for path in sources],
+            "output": {"width": 320, "height": 180},
+        }
+    )
+    result = compose(spec, tmp_path / "out.mp4")
+    measured = durations(result.output)
+    declared = float(
+        next(s for s in streams(result.output) if s["codec_type"] == "video")[
+            "duration"
+        ]
+    )
+    assert abs(declared - measured.video) < 0.5 / 30
+    assert abs(measured.video - (2 + 45) / 30) < 0.5 / 30

@@ -8,6 +8,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
+from clipstitch.media.delay import align_decode_delays
 from clipstitch.media.encoding import aac_options, h264_options, video_timescale
 from clipstitch.media.ffmpeg import (
     Cancellation,
@@ -45,6 +46,7 @@ def concat(
     """
     rate = output.frame_rate
     duration = float(sum(segment.frames for segment in segments) / rate)
+    align_decode_delays(segments, rate, cancel)
     work = destination.parent / f".{destination.name}.part"
     video_list, audio_list = _write_lists(segments, rate, work)
     deleter = _SegmentDeleter(segments, rate, duration, on_progress, delete_joined)
@@ -76,9 +78,6 @@ def _check_frames(path: Path, expected: int) -> None:
         raise ClipstitchError(f"the join wrote {counted} frames instead of {expected}")
 
 
-# TODO: align decode delays: a segment too short for B-frames (2 frames) placed
-# before one with B-frames makes the muxer nudge DTS, and the video track then
-# declares up to 2 frames less than it holds (all frames are kept and shown).
 def _write_lists(
     segments: Sequence[Segment], rate: Fraction, work: Path
 ) -> tuple[Path, Path]:
