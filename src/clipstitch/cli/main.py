@@ -84,7 +84,7 @@ def compose_command(
     ] = False,
     max_memory: Annotated[
         str | None,
-        typer.Option(help="Memory budget, e.g. 512M (default: container limit)."),
+        typer.Option(help="Memory budget, e.g. 512M (default: see README)."),
     ] = None,
     json_summary: Annotated[
         bool, typer.Option("--json", help="Print the summary as JSON.")

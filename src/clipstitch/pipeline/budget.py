@@ -23,6 +23,10 @@ MIB = 1 << 20
 # container's limit (the page cache of written files is charged to it too).
 DEFAULT_RAM_SHARE = 0.5
 CONTAINER_SHARE = 0.8
+# Without a container limit: enough for one HD encoder per core (x264 with all
+# its threads plus the decoder), and no less than one 4K-input clip needs.
+DEFAULT_PER_CORE = 160 * MIB
+DEFAULT_FLOOR = 400 * MIB
 # What this Python process itself holds while composing, and one ffmpeg that
 # copies a stream: both from the calibrated cost model.
 PYTHON_RESERVE = cost_model().python_bytes
@@ -49,11 +53,17 @@ def container_limit() -> int | None:
 
 
 def default_budget() -> int:
-    """The container's limit when there is one, else a share of RAM."""
+    """The container's limit when there is one, else what the cores can use.
+
+    More bought no speed: on 2 cores the 60-clip mixed set took 129.0 s with half
+    the RAM as budget (peak 502 MiB) and 130.7 s with 400 MiB (peak 389 MiB).
+    """
     limit = container_limit()
     if limit is not None:
         return int(limit * CONTAINER_SHARE)
-    return int(psutil.virtual_memory().total * DEFAULT_RAM_SHARE)
+    cores = os.cpu_count() or 1
+    useful = max(DEFAULT_FLOOR, PYTHON_RESERVE + cores * DEFAULT_PER_CORE)
+    return min(useful, int(psutil.virtual_memory().total * DEFAULT_RAM_SHARE))
 
 
 def clip_memory(
