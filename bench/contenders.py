@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable, Sequence
@@ -12,6 +11,7 @@ from bench.clipset import CACHE
 from bench.concat_filter import command as concat_filter_command
 from bench.floor import floor_command
 from bench.guard import Guarded, measure_limited
+from bench.measure import run_folder
 from bench.report import Row
 from bench.run import clipstitch_command, probe_duration
 
@@ -58,11 +58,7 @@ def run_tool(
     """Run one tool in a fresh folder (output and TMPDIR) under the memory limit."""
     label = f"{tool.replace(' ', '-')}-{set_name}-{len(clips)}"
     print(f"running {label} ...", flush=True)
-    folder = RUNS / label
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "tmp").mkdir(parents=True)
-    output = folder / "out.mp4"
-    environment = os.environ | {"TMPDIR": str(folder / "tmp")}
+    folder, output, environment = run_folder(RUNS, label)
     command = TOOLS[tool](clips, output, seconds)
     guarded = measure_limited(command, [folder], limit, env=environment)
     row = _row(tool, set_name, clips, seconds, guarded, output)

@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import threading
 import time
@@ -79,6 +80,16 @@ def disk_use(folders: list[Path]) -> int:
                 with contextlib.suppress(FileNotFoundError):
                     total += os.lstat(os.path.join(parent, name)).st_blocks * 512
     return total
+
+
+def run_folder(root: Path, label: str) -> tuple[Path, Path, dict[str, str]]:
+    """A fresh folder for one run: its output path, and an environment with TMPDIR
+    inside it, so peak disk counts the run's temporary files too.
+    """
+    folder = root / label
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "tmp").mkdir(parents=True)
+    return folder, folder / "out.mp4", os.environ | {"TMPDIR": str(folder / "tmp")}
 
 
 def measure(

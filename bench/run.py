@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.clipset import BENCH, CACHE, ClipSet, build_set
 from bench.floor import floor_command
-from bench.measure import Measurement, measure
+from bench.measure import Measurement, measure, run_folder
 from bench.report import Row, print_report
 
 RESULTS = BENCH / "results"
@@ -178,11 +178,7 @@ def measured(
     """Run a contender in a fresh work folder (output + TMPDIR), measuring it."""
     label = f"{contender}-{clips.name}-{len(clips.paths)}"
     print(f"running {label} ...", flush=True)
-    folder = RUNS / label
-    shutil.rmtree(folder, ignore_errors=True)
-    (folder / "tmp").mkdir(parents=True)
-    output = folder / "out.mp4"
-    environment = os.environ | {"TMPDIR": str(folder / "tmp")}
+    folder, output, environment = run_folder(RUNS, label)
     result = measure(command_for(output), [folder], env=environment)
     _check(label, result)
     row = _row(contender, clips, result, probe_duration(output))
