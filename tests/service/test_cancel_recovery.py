@@ -61,14 +61,16 @@ def test_kill9_mid_job_then_restart_finishes_once(
 
 
 def test_deadline_ends_a_job(start_server: ServerFactory, clips: Path) -> None:
-    server = start_server()
-    spec = {"clips": [str(clips / "long.mp4")], "output": SLOW_OUTPUT,
+    server = start_server(CLIPSTITCH_WORKERS="1")
+    # Six slow clips one after another: seconds of work even on an idle machine.
+    spec = {"clips": [str(clips / "long.mp4")] * 6, "output": SLOW_OUTPUT,
             "deadline_seconds": 1.5}  # fmt: skip
     with server.client() as client:
         job_id = client.post("/v1/compositions", json=spec).json()["id"]
         job = wait_finished(client, job_id, timeout=10)
     assert job["status"] == "failed"
     assert job["error"]["reason"] == "deadline exceeded"
+    assert "deadline of 1.5 s" in job["error"]["message"]
     wait_for(lambda: not server.ffmpeg_children(), timeout=3)
 
 

@@ -361,8 +361,8 @@ class Runner:
                     step.job_id, {"message": "step kept crashing its runner"}
                 )
             self._wake.set()
-        for job_id in self.store.past_deadline(time.time()):
-            self._fail_job(job_id, _deadline_error(self.settings.job_deadline_seconds))
+        for job_id in self.store.end_past_deadline(time.time()):
+            self._ended(job_id, JobStatus.FAILED)
         self._drop_stale_segments()
 
     def _drop_stale_segments(self) -> None:
@@ -381,12 +381,4 @@ def _clip_error(exc: ClipError) -> JsonObject:
         "source": exc.source,
         "reason": exc.reason,
         "type": type(exc).__name__,
-    }
-
-
-def _deadline_error(seconds: float) -> JsonObject:
-    return {
-        "message": f"the job did not finish within its deadline of {seconds:.0f} s",
-        "reason": "deadline exceeded",
-        "type": "DeadlineExceeded",
     }

@@ -200,13 +200,18 @@ class JobStore:
         with self.engine.connect() as connection:
             return set(connection.execute(query).scalars())
 
-    def past_deadline(self, now: float) -> list[str]:
-        """Unfinished jobs whose deadline has passed."""
-        query = select(jobs.c.id).where(
+    def end_past_deadline(self, now: float) -> list[str]:
+        """Fail unfinished jobs whose deadline has passed; the ids of those ended."""
+        query = select(jobs.c.id, jobs.c.deadline_at - jobs.c.created_at).where(
             jobs.c.status.in_(_UNFINISHED), jobs.c.deadline_at < now
         )
         with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
+            overdue = connection.execute(query).all()
+        return [
+            job_id
+            for job_id, seconds in overdue
+            if self.finish(job_id, JobStatus.FAILED, error=_deadline_error(seconds))
+        ]
 
     def counts_by_status(self) -> dict[str, int]:
         """How many jobs are in each status."""
@@ -363,3 +368,11 @@ def _decode_list(text: str | None) -> list[str]:
 def _decode_object(text: str) -> JsonObject:
     value = json.loads(text)
     return dict(value)
+
+
+def _deadline_error(seconds: float) -> JsonObject:
+    return {
+        "message": f"the job did not finish within its deadline of {round(seconds, 1):g} s",
+        "reason": "deadline exceeded",
+        "type": "DeadlineExceeded",
+    }

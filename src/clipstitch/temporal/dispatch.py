@@ -110,8 +110,8 @@ class TemporalRunner:
             await self._start(client, job_id, clips, deadline_at)
         for job_id in self.store.cancel_requested():
             await self._cancel(client, job_id)
-        for job_id in self.store.past_deadline(time.time()):
-            self._end_past_deadline(job_id)
+        for job_id in self.store.end_past_deadline(time.time()):
+            self.dispatcher.poke()
             await self._cancel(client, job_id)
         for job_id in self._ended_since_start():
             if self.store.get(job_id).status == JobStatus.CANCELLED:
@@ -178,16 +178,6 @@ class TemporalRunner:
         except RPCError as exc:
             logger.info("job %s: workflow not cancelled: %s", job_id, exc)
         self.cancelled.add(job_id)
-
-    def _end_past_deadline(self, job_id: str) -> None:
-        seconds = self.settings.job_deadline_seconds
-        error = {
-            "message": f"the job did not finish within its deadline of {seconds:.0f} s",
-            "reason": "deadline exceeded",
-            "type": "DeadlineExceeded",
-        }
-        if self.store.finish(job_id, JobStatus.FAILED, error=error):
-            self.dispatcher.poke()
 
 
 def _clip_count(composition: str) -> int:
