@@ -27,10 +27,12 @@ class Row:
     details: dict[str, object] = field(default_factory=dict)
 
 
-def print_report(rows: list[Row], clips: int, counts: tuple[int, ...]) -> None:
-    """Print the two comparisons, then memory against clip count."""
+def print_report(
+    rows: list[Row], sizes: dict[str, int], counts: tuple[int, ...]
+) -> None:
+    """Print the two comparisons (set name -> clips), then memory by clip count."""
     for set_name, target in (("mixed", "original"), ("reencode", "floor")):
-        print_comparison([r for r in rows if _is(r, set_name, clips)], target)
+        print_comparison([r for r in rows if _is(r, set_name, sizes[set_name])], target)
     print_scaling(rows, counts)
 
 

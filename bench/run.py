@@ -32,19 +32,22 @@ def main() -> None:
     clips = args.clips or (QUICK_COUNTS[1] if args.quick else 60)
     environment = describe_environment(args)
     print(f"# clipstitch benchmark: {json.dumps(environment)}\n", flush=True)
-    sets = prepare_sets(clips, counts)
+    sets = prepare_sets(clips, args.reencode or clips, counts)
     rows = compare(sets["mixed"], args.max_memory) + compare(
         sets["reencode"], args.max_memory
     )
     rows += scale(sets["mixed-all"], counts, rows, args.max_memory)
     environment["load_average_after"] = _load_average()
-    print_report(rows, clips, counts)
+    print_report(
+        rows, {"mixed": clips, "reencode": len(sets["reencode"].paths)}, counts
+    )
     save(environment, rows)
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clips", type=int, help="clips in the comparison sets (60)")
+    parser.add_argument("--reencode", type=int, help="clips in the re-encode set")
     parser.add_argument("--quick", action="store_true", help="6 clips; counts 3,6,12")
     parser.add_argument("--max-memory", help="passed to clipstitch, e.g. 400M")
     parser.add_argument(
@@ -76,15 +79,22 @@ def _load_average() -> list[float]:
     return [round(load, 2) for load in os.getloadavg()]
 
 
-def prepare_sets(clips: int, counts: tuple[int, ...]) -> dict[str, ClipSet]:
-    """Generate (or reuse) the sets; the memory run's sets are prefixes of one."""
+def prepare_sets(
+    clips: int, reencode: int, counts: tuple[int, ...]
+) -> dict[str, ClipSet]:
+    """Generate (or reuse) the sets; the memory run cycles the mixed set's clips.
+
+    Peak memory depends on the heaviest clips running together, not on how many
+    distinct files there are, so counts above `clips` repeat the same files
+    (generating 240 distinct clips would take longer than the runs).
+    """
     started = time.monotonic()
-    largest = max(clips, *counts)
+    distinct = build_set("mixed", clips)
     sets = {
-        "mixed-all": build_set("mixed", largest),
-        "reencode": build_set("reencode", clips),
+        "mixed": prefix(distinct, clips),
+        "mixed-all": cycled(distinct, max(clips, *counts)),
+        "reencode": build_set("reencode", reencode),
     }
-    sets["mixed"] = prefix(sets["mixed-all"], clips)
     print(f"sets ready in {time.monotonic() - started:.0f} s\n", flush=True)
     return sets
 
@@ -92,6 +102,14 @@ def prepare_sets(clips: int, counts: tuple[int, ...]) -> dict[str, ClipSet]:
 def prefix(clips: ClipSet, count: int) -> ClipSet:
     """The first `count` clips of a set."""
     return ClipSet(clips.name, clips.specs[:count], clips.paths[:count])
+
+
+def cycled(clips: ClipSet, count: int) -> ClipSet:
+    """`count` clips: the set's clips in order, repeated as often as needed."""
+    rounds = -(-count // len(clips.paths))
+    return prefix(
+        ClipSet(clips.name, clips.specs * rounds, clips.paths * rounds), count
+    )
 
 
 def compare(clips: ClipSet, max_memory: str | None) -> list[Row]:
