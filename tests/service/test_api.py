@@ -126,6 +126,9 @@ def test_auth_health_metrics_list(start_server: ServerFactory, clips: Path) -> N
     assert 'clipstitch_jobs{status="succeeded"} 1.0' in metrics
     assert "clipstitch_queue_depth" in metrics
     assert 'clipstitch_step_duration_seconds_count{kind="clip"} 1.0' in metrics
+    for stage in ("fetching", "probing", "normalizing", "joining", "uploading"):
+        counted = f'clipstitch_stage_duration_seconds_count{{stage="{stage}"}} 1.0'
+        assert counted in metrics
     assert "clipstitch_peak_memory_bytes" in metrics
     assert "/v1/compositions/{job_id}/cancel" in schema["paths"]
 

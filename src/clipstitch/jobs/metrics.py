@@ -1,4 +1,4 @@
-"""Prometheus metrics: jobs by status, queue depth, step times, memory."""
+"""Prometheus metrics: jobs by status, queue depth, stage and step times, memory."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from prometheus_client.registry import Collector
 from clipstitch.jobs.records import JobRecord
 from clipstitch.jobs.states import JobStatus, StepKind
 from clipstitch.jobs.store import JobStore
+from clipstitch.pipeline.progress import Stage
 
 STEP_BUCKETS = (0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800)
 JOB_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
@@ -43,8 +44,13 @@ class ServiceMetrics:
     def __init__(self, store: JobStore, budget_bytes: int) -> None:
         self.registry = CollectorRegistry()
         self.registry.register(_StoreCollector(store))
-        # TODO: durations per stage (fetch, probe, normalize, join, upload); the
-        # step functions report progress, not stage boundaries.
+        self.stage_seconds = Histogram(
+            "clipstitch_stage_duration_seconds",
+            "Wall time of a stage within a step (fetching ... uploading).",
+            ["stage"],
+            buckets=STEP_BUCKETS,
+            registry=self.registry,
+        )
         self.step_seconds = Histogram(
             "clipstitch_step_duration_seconds",
             "Wall time of steps: clip = fetch+probe+normalize, join = join+upload.",
@@ -76,6 +82,9 @@ class ServiceMetrics:
         )
         budget.set(budget_bytes)
         self._peak = 0
+
+    def observe_stage(self, stage: Stage, seconds: float) -> None:
+        self.stage_seconds.labels(stage.value).observe(seconds)
 
     def observe_step(self, kind: StepKind, seconds: float) -> None:
         self.step_seconds.labels(kind.value).observe(seconds)

@@ -53,6 +53,7 @@ class RunningStep:
     step: StepRecord
     cancel: threading.Event = field(default_factory=threading.Event)
     stage: Stage | None = None
+    stage_started: float = 0.0
     progress: float = 0.0
     reported_at: float = 0.0
 
@@ -167,6 +168,7 @@ class Runner:
         except Exception:
             logger.exception("job %s step %d crashed", step.job_id, step.position)
         finally:
+            self._end_stage(running)
             self.metrics.observe_step(step.kind, time.monotonic() - started)
             shutil.rmtree(workdir, ignore_errors=True)
             with self._lock:
@@ -226,9 +228,18 @@ class Runner:
         )
 
     def _stage(self, running: RunningStep, stage: Stage) -> None:
+        if stage == running.stage:
+            return  # announced again by a lower layer: the stage goes on
+        self._end_stage(running)
         running.stage = stage
+        running.stage_started = time.monotonic()
         running.progress = 0.0
         self.leases.report(running.step.id, stage, 0.0)
+
+    def _end_stage(self, running: RunningStep) -> None:
+        if running.stage is not None and running.stage != Stage.DONE:
+            seconds = time.monotonic() - running.stage_started
+            self.metrics.observe_stage(running.stage, seconds)
 
     def _progress(self, running: RunningStep, fraction: float) -> None:
         running.progress = fraction

@@ -371,8 +371,9 @@ def _decode_object(text: str) -> JsonObject:
 
 
 def _deadline_error(seconds: float) -> JsonObject:
+    allowed = f"{round(seconds, 1):g} s"
     return {
-        "message": f"the job did not finish within its deadline of {round(seconds, 1):g} s",
+        "message": f"the job did not finish within its deadline of {allowed}",
         "reason": "deadline exceeded",
         "type": "DeadlineExceeded",
     }
