@@ -31,10 +31,11 @@ from clipstitch.jobs.records import JsonObject, StepRecord
 from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.states import JobStatus, StepKind
 from clipstitch.jobs.store import JobStore
+from clipstitch.media.processes import PROCESS_OWNER, owned_processes
 from clipstitch.net.outbound import OutboundPolicy, safe_client
 from clipstitch.pipeline.budget import MemoryBudget, plan_work
 from clipstitch.pipeline.fetch import FetchSettings
-from clipstitch.pipeline.memory import tree_rss
+from clipstitch.pipeline.memory import rss_by_owner, tree_rss
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import StepContext
 from clipstitch.spec import BadClipPolicy, Composition
@@ -158,6 +159,7 @@ class Runner:
 
     def _run(self, running: RunningStep) -> None:
         step = running.step
+        PROCESS_OWNER.set(step.job_id)  # this thread's own context: no reset needed
         workdir = self.settings.work_dir / step.job_id / f"step-{step.position}"
         started = time.monotonic()
         try:
@@ -345,11 +347,16 @@ class Runner:
                 running.cancel.set()
         job_ids = sorted({running.step.job_id for running in active.values()})
         if job_ids:
-            # TODO: per-job memory; this is the whole server tree's RSS while the
-            # job ran, shared by jobs running at the same time.
-            rss = tree_rss(process)
-            self.metrics.memory_sample(rss)
-            self.store.raise_peak_memory(job_ids, rss)
+            self.metrics.memory_sample(tree_rss(process))
+            self._sample_job_memory(job_ids, process.memory_info().rss)
+
+    def _sample_job_memory(self, job_ids: list[str], server_rss: int) -> None:
+        # A job's memory: the server process it runs in (shared with the jobs
+        # running beside it) plus the ffmpeg processes its steps started.
+        children = rss_by_owner(owned_processes())
+        for job_id in job_ids:
+            rss = server_rss + children.get(job_id, 0)
+            self.store.raise_peak_memory([job_id], rss)
 
     def _janitor(self) -> None:
         while not self._stop.wait(JANITOR_SECONDS):

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from clipstitch.errors import CancelledError, ClipstitchError, FFmpegError
 from clipstitch.media.images import IMAGE_DEMUXERS, image_demuxer
+from clipstitch.media.processes import owned
 
 logger = logging.getLogger(__name__)
 
@@ -115,15 +116,20 @@ def find_tools() -> Tools:
 def run_ffprobe(arguments: Sequence[str], *, timeout: float = 120) -> str:
     """Run ffprobe and return its standard output."""
     command = [find_tools().ffprobe, "-v", "error", "-hide_banner", *arguments]
-    try:
-        completed = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise FFmpegError("ffprobe", -1, f"timed out after {timeout:.0f} s") from exc
-    if completed.returncode != 0:
-        raise FFmpegError("ffprobe", completed.returncode, _tail(completed.stderr))
-    return completed.stdout
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    with owned(process):
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.communicate()
+            message = f"timed out after {timeout:.0f} s"
+            raise FFmpegError("ffprobe", -1, message) from exc
+    if process.returncode != 0:
+        raise FFmpegError("ffprobe", process.returncode, _tail(stderr))
+    return stdout
 
 
 def run_ffmpeg(
@@ -167,7 +173,8 @@ def run_ffmpeg(
         ),
         _start_reader(process.stderr, stderr_lines.append),
     ]
-    returncode = _wait(process, cancel)
+    with owned(process):
+        returncode = _wait(process, cancel)
     for reader in readers:
         reader.join()
     if returncode != 0:

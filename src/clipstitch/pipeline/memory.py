@@ -21,6 +21,18 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def rss_by_owner(owners: dict[int, str]) -> dict[str, int]:
+    """Resident bytes of the given processes (id -> owner), summed per owner."""
+    totals: dict[str, int] = {}
+    for pid, owner in owners.items():
+        try:
+            rss = psutil.Process(pid).memory_info().rss
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        totals[owner] = totals.get(owner, 0) + rss
+    return totals
+
+
 class PeakMemory:
     """Samples the process tree's RSS in a thread; `peak_bytes` is the largest seen."""
 
