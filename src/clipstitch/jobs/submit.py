@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -66,17 +67,7 @@ class SubmitPolicy:
             callback_url=callback_url,
             metadata=metadata,
             deadline_at=time.time() + (deadline_seconds or self.default_deadline),
-            # TODO: key URL sources by ETag or content hash; a URL whose content
-            # changes within SEGMENT_CACHE_SECONDS reuses the old segment.
-            cache_keys=[
-                segment_key(
-                    clip,
-                    composition.output,
-                    ClipAudio.of(composition, index),
-                    joins_for(composition, index),
-                )
-                for index, clip in enumerate(composition.clips)
-            ],
+            cache_keys=_cache_keys(composition, scope=uuid.uuid4().hex),
         )
 
     def check_source(self, index: int, source: str) -> None:
@@ -136,3 +127,17 @@ def _assets(composition: Composition) -> list[tuple[str, str]]:
     if composition.music is not None:
         found.append(("music", composition.music.source))
     return found
+
+
+def _cache_keys(composition: Composition, scope: str) -> list[str]:
+    """Each clip's segment key; `scope` is this job's own, for remote sources."""
+    return [
+        segment_key(
+            clip,
+            composition.output,
+            ClipAudio.of(composition, index),
+            joins_for(composition, index),
+            scope,
+        )
+        for index, clip in enumerate(composition.clips)
+    ]

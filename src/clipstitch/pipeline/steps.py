@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
@@ -107,13 +108,20 @@ def _plain_cut(clip: Clip) -> bool:
 def segment_key(
     clip: Clip,
     output: OutputSettings,
-    audio: ClipAudio = ClipAudio(),
-    joins: Joins = CUTS,
+    audio: ClipAudio,
+    joins: Joins,
+    scope: str,
 ) -> str:
-    """The same key whenever the same clip is normalized for the same output."""
+    """The same key whenever the same clip content is normalized for the same output.
+
+    A local file is known by its size and modification time, so a segment serves
+    any job until the file changes. A URL or s3:// object can change unseen, so
+    its segment serves only `scope` (one job: its retries and its restart).
+    """
     identity = {
         "clip": clip.model_dump(mode="json"),
         "output": output.model_dump(mode="json"),
+        "content": _content_identity(clip.source, scope),
     }
     if audio != ClipAudio():
         identity["audio"] = asdict(audio)
@@ -121,6 +129,18 @@ def segment_key(
         identity["joins"] = {"frames": list(joins.frames(output.frame_rate))}
     digest = hashlib.sha256(json.dumps(identity, sort_keys=True).encode())
     return digest.hexdigest()[:24]
+
+
+def _content_identity(source: str | None, scope: str) -> dict[str, object] | None:
+    if source is None:
+        return None  # a title card: the spec is the whole content
+    if is_url(source) or "://" in source:
+        return {"scope": scope}
+    try:
+        stat = os.stat(source)
+    except OSError:
+        return {"scope": scope}  # missing: the step will fail and say so
+    return {"bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
 
 
 def inspect_clip(
@@ -156,7 +176,7 @@ def prepare_clip(
         _enter(context, Stage.PROBING)
         inspected = _inspect(clip, index, output, fetched, context, joins)
         _enter(context, Stage.NORMALIZING)
-        stem = workdir / f"{index:05d}-{segment_key(clip, output, audio, joins)}"
+        stem = workdir / f"{index:05d}-segment"
         segment = _normalize(inspected, output, stem, context, _edit(clip, audio))
         if audio.match_lufs is not None:
             match_loudness(segment.audio_path, audio.match_lufs, cancel=context.cancel)

@@ -140,7 +140,7 @@ class CompositionActivities:
     ) -> SegmentRef:
         audio = ClipAudio.of(composition, task.position)
         joins = joins_for(composition, task.position)
-        key = segment_key(clip, composition.output, audio, joins)
+        key = segment_key(clip, composition.output, audio, joins, task.job_id)
         found = find_segment(self.tools.storage, key, task.position, clip.label)
         if found is not None:
             logger.info("job %s clip %d: segment reused", task.job_id, task.position)

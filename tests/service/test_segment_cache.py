@@ -1,0 +1,43 @@
+"""Segments are reused across jobs only while the clip's content is the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.conftest import ServerFactory
+from service.helpers import SMALL_OUTPUT, Peer, make_clip, wait_finished
+
+
+def _compose_seconds(client, source: str) -> float:  # type: ignore[no-untyped-def]
+    spec = {"clips": [source], "output": SMALL_OUTPUT}
+    job = wait_finished(client, client.post("/v1/compositions", json=spec).json()["id"])
+    assert job["status"] == "succeeded", job
+    return float(job["output"]["duration"])
+
+
+def test_local_file_rewritten_is_normalized_again(
+    start_server: ServerFactory, clips: Path
+) -> None:
+    server = start_server()
+    path = make_clip(clips / "rewritten.mp4", 1)
+    with server.client() as client:
+        first = _compose_seconds(client, str(path))
+        again = _compose_seconds(client, str(path))
+        make_clip(path, 2, tone=660)
+        changed = _compose_seconds(client, str(path))
+    assert round(first) == round(again) == 1
+    assert server.log().count("segment reused") == 1  # the unchanged second job
+    assert round(changed) == 2
+
+
+def test_url_content_changed_is_normalized_again(
+    start_server: ServerFactory, clips: Path, media: Peer
+) -> None:
+    server = start_server(CLIPSTITCH_OUTBOUND_ALLOW=f"127.0.0.1:{media.port}")
+    path = make_clip(clips / "served.mp4", 1)
+    with server.client() as client:
+        first = _compose_seconds(client, f"{media.url}/served.mp4")
+        make_clip(path, 2, tone=660)
+        changed = _compose_seconds(client, f"{media.url}/served.mp4")
+    assert round(first) == 1
+    assert round(changed) == 2
