@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -63,3 +64,28 @@ def test_probe_of_good_clips_succeeds(case_path: Callable[[str], Path]) -> None:
     done = clipstitch("probe", str(case_path("B10")))
     assert done.returncode == 0, done.stderr
     assert "upright" in done.stdout
+
+
+def test_calibrate_measures_this_machine_and_plan_uses_it(
+    n00: Path, tmp_path: Path
+) -> None:
+    costs = tmp_path / "costs.json"
+    done = clipstitch("calibrate", "-o", str(costs))
+    assert done.returncode == 0, done.stderr
+    model = json.loads(costs.read_text())
+    assert 10 << 20 < model["python_bytes"] < 500 << 20
+    assert 10 < model["encode_bytes_per_pixel"] < 500
+    assert model["decode_seconds_per_megapixel"]["h264"] > 0
+    assert model["encode_seconds_per_megapixel_per_bit"] > 0
+    assert 0 < model["process_seconds"] < 5  # per clip: probes and start-ups
+    assert 0 < model["job_seconds"] < 10  # per job: Python and the join's start
+
+    planned = subprocess.run(
+        [str(CLIPSTITCH), "plan", str(n00), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"CLIPSTITCH_COSTS": str(costs)},
+    )
+    assert planned.returncode == 0, planned.stderr
+    assert json.loads(planned.stdout)["wall_seconds"] >= model["job_seconds"]

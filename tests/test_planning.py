@@ -20,6 +20,7 @@ from clipstitch.planning.calibrate import (
     Source,
     fit,
 )
+from clipstitch.planning.overheads import Overheads
 from clipstitch.planning.schedule import Slots, Work, simulate
 
 MB = 1 << 20
@@ -103,6 +104,7 @@ def _measurements() -> Measurements:
         copy_source=full_hd,
         join=Run(START + 0.3, START + 0.3, BASE),
         python_bytes=tiny_encode.run.peak_rss_bytes,
+        overheads=Overheads(clip_seconds=0.2, job_seconds=0.5),
     )
 
 
@@ -123,6 +125,7 @@ def test_fit_recovers_the_figures_of_a_machine_that_follows_the_model() -> None:
     assert model.decode_seconds("h264") == pytest.approx(DECODE_SECONDS, rel=0.05)
     assert model.ffmpeg_base_bytes == BASE
     assert model.join_seconds_per_output_second == pytest.approx(0.03, rel=0.01)
+    assert (model.process_seconds, model.job_seconds) == (0.2, 0.5)
     assert model.preset_speed == cost_model().preset_speed
 
 

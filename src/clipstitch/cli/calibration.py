@@ -36,7 +36,13 @@ def calibrate_command(
     Console().print(figures_table(model))
     if not dry_run:
         path = save(model, output or user_costs_path())
-        console.print(f"written to {path}; `clipstitch plan` now uses it")
+        console.print(f"written to {path}; {_who_uses(path)}")
+
+
+def _who_uses(path: Path) -> str:
+    if path.resolve() == user_costs_path().resolve():
+        return "`clipstitch plan` and the memory budget now use it"
+    return f"set CLIPSTITCH_COSTS={path} to use it"
 
 
 def figures_table(model: CostModel) -> Table:
@@ -72,7 +78,8 @@ def _rows(model: CostModel) -> list[tuple[str, str]]:
             "ms/megapixel per input bit/pixel",
         ),
         ("decode (ms/megapixel)", decode),
-        ("ffmpeg start", f"{model.process_seconds:.3f} s"),
+        ("per clip (probes, start-ups)", f"{model.process_seconds:.3f} s"),
+        ("per job (Python, join start)", f"{model.job_seconds:.3f} s"),
         ("copy", f"{model.copy_seconds_per_megabyte * 1000:.2f} ms/MB"),
         ("join", f"{model.join_seconds_per_output_second * 1000:.1f} ms/output s"),
         ("segment bitrate", f"{model.segment_bits_per_pixel:.3f} bit/pixel"),

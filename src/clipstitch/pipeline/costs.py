@@ -42,6 +42,9 @@ class CostModel:
     # Extra encode seconds per output megapixel per bit of each input pixel: a busy
     # (grainy, moving) picture costs more to encode, and its input bitrate shows it.
     encode_seconds_per_megapixel_per_bit: float = 0.0
+    # Wall seconds of a job whatever its clips: Python start-up, the join's fixed
+    # part. (`process_seconds` is the same for each clip: probes, process starts.)
+    job_seconds: float = 0.0
 
     def decode_seconds(self, codec: str) -> float:
         table = self.decode_seconds_per_megapixel

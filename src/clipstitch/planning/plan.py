@@ -278,8 +278,10 @@ def _work(clip: ClipPlan, threads: int, budget: int, output: OutputSettings) -> 
 
 
 def _join_seconds(output_seconds: float, cpus: float) -> float:
-    rate = cost_model().join_seconds_per_output_second
-    return output_seconds * rate / min(1.0, cpus)
+    """The join, and what every job costs besides its clips (Python, start-ups)."""
+    costs = cost_model()
+    rate = costs.join_seconds_per_output_second
+    return costs.job_seconds + output_seconds * rate / min(1.0, cpus)
 
 
 def _peak_disk(clips: Sequence[ClipPlan], workers: int) -> int:
