@@ -29,7 +29,7 @@ def calibrate_command(
         bool, typer.Option("--dry-run", help="Print the figures; write nothing.")
     ] = False,
 ) -> None:
-    """Measure this machine with short ffmpeg runs (about a minute) and save them."""
+    """Measure this machine with short ffmpeg runs (about 12 s) and save them."""
     console = Console(stderr=True)
     with console.status("calibrating") as status:
         model = calibrate(lambda message: status.update(f"calibrating: {message}"))
