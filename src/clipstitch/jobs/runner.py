@@ -182,6 +182,8 @@ class Runner:
         step = running.step
         job = self.store.get(step.job_id)
         context = self._context(running, job.composition)
+        # A sample now, so that a step quicker than the heartbeat still counts.
+        self._sample_job_memory([job.id], psutil.Process().memory_info().rss)
         try:
             if step.kind == StepKind.CLIP:
                 segment = self.executor.run_clip(
