@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,6 +15,7 @@ from conftest import MEDIA_CLIPS, Composed
 from media_checks import N00_DURATION, Timeline, decode_errors, durations, streams
 
 FRAME = 1 / 30
+CLIPSTITCH = str(Path(sys.executable).parent / "clipstitch")
 SLACK = 0.002
 # clip -> its duration in seconds: the span of its video frames as presented
 # (a non-zero first timestamp is not content; an edit list's empty start is).
@@ -80,3 +84,21 @@ def test_unusable_real_clip_fails_naming_it(
         compose([str(n00), source], tmp_path / "out.mp4")
     assert (caught.value.index, caught.value.source) == (1, source)
     assert not (tmp_path / "out.mp4").exists()
+
+
+def test_clip_with_its_audio_after_its_video_stays_in_memory(tmp_path: Path) -> None:
+    # portrait_4k60.mp4 stores all its 4K video packets before its audio. Read
+    # through one input, ffmpeg decoded every frame into the graph's queue while
+    # it looked for audio: about 540 MB for a third of a second.
+    output = tmp_path / "out.mp4"
+    done = subprocess.run(
+        [CLIPSTITCH, "compose", str(MEDIA_CLIPS / "portrait_4k60.mp4"),
+         "-o", str(output), "--width", "640", "--height", "360", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["peak_memory_bytes"] < 300 << 20
+    length = durations(output)
+    frames = round(USABLE_CLIPS["portrait_4k60.mp4"] / FRAME)
+    assert length.video == pytest.approx(frames * FRAME, abs=SLACK)
+    assert length.audio == pytest.approx(length.video, abs=FRAME)

@@ -160,12 +160,14 @@ def audio_graph(
     shift: float,
     sample_rate: int,
     edit: AudioEdit = NO_EDIT,
+    source_input: int = 0,
 ) -> str:
     """The graph to exactly `samples` of stereo audio at `sample_rate`, labelled [a].
 
     `shift` is where the video starts in the audio's timeline (source time): audio
     before it is cut, gaps and a late start are filled with silence, the end padded
-    or cut after the tempo change.
+    or cut after the tempo change. The audio is read from ffmpeg input
+    `source_input`.
     """
     exact_length = f"apad=whole_len={samples},atrim=end_sample={samples}"
     if audio is None or edit.mute:
@@ -183,7 +185,8 @@ def audio_graph(
         exact_length,
         *_declick(edit, samples, sample_rate),
     ]
-    return f"[0:{audio.index}]" + ",".join(step for step in steps if step) + "[a]"
+    label = f"[{source_input}:{audio.index}]"
+    return label + ",".join(step for step in steps if step) + "[a]"
 
 
 def tempo_factors(speed: float) -> list[float]:
