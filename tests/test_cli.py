@@ -53,6 +53,28 @@ def test_compose_error_is_one_clean_line(
     assert not output.exists()
 
 
+def test_output_never_overwrites_an_input_or_names_internals(
+    n00: Path, tmp_path: Path
+) -> None:
+    music = tmp_path / "music.mp4"
+    music.write_bytes(n00.read_bytes())
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"clips": [str(n00)], "music": {"source": str(music)}}))
+    same = clipstitch("compose", str(spec), "-o", str(music), *SMALL_FLAGS)
+    assert same.returncode == 1
+    assert "output" in same.stderr and "source of music" in same.stderr
+    assert music.read_bytes() == n00.read_bytes()
+
+    spec.write_text(json.dumps({"clips": [{"source": str(n00), "start": -1}]}))
+    invalid = clipstitch("compose", str(spec), "-o", str(tmp_path / "o.mp4"))
+    assert "clips.0.start:" in invalid.stderr and "pydantic" not in invalid.stderr
+
+    unwritable = clipstitch("compose", str(n00), "-o", "/proc/clipstitch.mp4")
+    assert unwritable.returncode == 1
+    assert "cannot write to the folder of /proc/clipstitch.mp4" in unwritable.stderr
+    assert ".clipstitch-" not in unwritable.stderr
+
+
 def test_probe_reports_each_clip(n00: Path, case_path: Callable[[str], Path]) -> None:
     done = clipstitch("probe", str(n00), str(case_path("B02")))
     assert done.returncode == 1

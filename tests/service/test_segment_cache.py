@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
+from clipstitch.pipeline.joins import CUTS
+from clipstitch.pipeline.steps import ClipAudio, segment_key
+from clipstitch.spec import Clip, OutputSettings
 from service.conftest import ServerFactory
 from service.helpers import SMALL_OUTPUT, Peer, make_clip, wait_finished
 
@@ -41,3 +46,23 @@ def test_url_content_changed_is_normalized_again(
         changed = _compose_seconds(client, f"{media.url}/served.mp4")
     assert round(first) == 1
     assert round(changed) == 2
+
+
+def test_rewrite_keeping_size_and_mtime_changes_the_key(tmp_path: Path) -> None:
+    # cp -p and rsync -t restore the old modification time; the change time moves.
+    path = tmp_path / "clip.mp4"
+    path.write_bytes(b"a" * 100)
+    before = _key(path)
+    kept = path.stat()
+    time.sleep(0.01)
+    path.write_bytes(b"b" * 100)
+    os.utime(path, ns=(kept.st_atime_ns, kept.st_mtime_ns))
+    assert path.stat().st_mtime_ns == kept.st_mtime_ns
+    assert _key(path) != before
+    assert _key(path) == _key(path)  # unchanged content: the same key, reused
+
+
+def _key(path: Path) -> str:
+    clip = Clip(source=str(path))
+    output = OutputSettings(**SMALL_OUTPUT)
+    return segment_key(clip, output, ClipAudio(), CUTS, scope="job-a")

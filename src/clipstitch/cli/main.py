@@ -32,6 +32,7 @@ from clipstitch.spec import (
     OutputSettings,
     composition_schema,
     load_composition,
+    validation_summary,
 )
 
 app = typer.Typer(
@@ -203,11 +204,7 @@ def _run(work: Callable[[], T]) -> T:
 def _one_line(error: Exception) -> str:
     """pydantic's many-line report as one line: field: problem; field: problem."""
     if isinstance(error, ValidationError):
-        problems = []
-        for detail in error.errors():
-            where = ".".join(str(part) for part in detail["loc"]) or "spec"
-            problems.append(f"{where}: {detail['msg']}")
-        return "; ".join(problems)
+        return validation_summary(error)
     return " ".join(str(error).split())
 
 

@@ -16,7 +16,7 @@ from clipstitch.jobs.store import NewJob
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
 from clipstitch.pipeline.joins import joins_for
 from clipstitch.pipeline.steps import ClipAudio, segment_key
-from clipstitch.spec import Composition, ImageOverlay
+from clipstitch.spec import Composition
 
 
 class SubmitPolicy:
@@ -79,7 +79,7 @@ class SubmitPolicy:
 
         They are fetched at the join, where s3:// sources are not localized.
         """
-        for what, source in _assets(composition):
+        for what, source in composition.asset_sources():
             self._check(what, source, s3=False)
 
     def _check(self, what: str, source: str, *, s3: bool) -> None:
@@ -113,20 +113,6 @@ class SubmitPolicy:
             )
         if not path.is_file():
             raise SourceRefusedError(f"{what} ({source}): file not found")
-
-
-def _assets(composition: Composition) -> list[tuple[str, str]]:
-    """The sources beside the clips, each with how an error names it."""
-    found = [
-        (f"overlay {number}", overlay.source)
-        for number, overlay in enumerate(composition.overlays)
-        if isinstance(overlay, ImageOverlay)
-    ]
-    if composition.subtitles is not None:
-        found.append(("subtitles", composition.subtitles.source))
-    if composition.music is not None:
-        found.append(("music", composition.music.source))
-    return found
 
 
 def _cache_keys(composition: Composition, scope: str) -> list[str]:

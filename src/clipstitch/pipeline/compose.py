@@ -314,16 +314,20 @@ def _checked_destination(output: Path, composition: Composition) -> Path:
     destination = output.resolve()
     if destination.exists() and not destination.is_file():
         raise SpecError(f"output {output} exists and is not a regular file")
-    for index, clip in enumerate(composition.clips):
-        source = clip.source
+    clips = [(f"clip {n}", clip.source) for n, clip in enumerate(composition.clips)]
+    for what, source in [*clips, *composition.asset_sources()]:
         if source and not is_url(source) and Path(source).resolve() == destination:
-            raise SpecError(f"output {output} is also the source of clip {index}")
+            raise SpecError(f"output {output} is also the source of {what}")
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SpecError(f"cannot create the folder of {output}: {exc}") from exc
-    if not os.access(destination.parent, os.W_OK):
-        raise SpecError(f"cannot write to the folder of {output}")
+    try:  # permissions alone do not tell (root, read-only and special mounts)
+        with tempfile.TemporaryFile(dir=destination.parent):
+            pass
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise SpecError(f"cannot write to the folder of {output}: {reason}") from exc
     return destination
 
 

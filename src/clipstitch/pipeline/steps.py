@@ -114,9 +114,10 @@ def segment_key(
 ) -> str:
     """The same key whenever the same clip content is normalized for the same output.
 
-    A local file is known by its size and modification time, so a segment serves
-    any job until the file changes. A URL or s3:// object can change unseen, so
-    its segment serves only `scope` (one job: its retries and its restart).
+    A local file is known by its inode, size, and modification and change times,
+    so a segment serves any job until the file is written or replaced. A URL or
+    s3:// object can change unseen, so its segment serves only `scope` (one job:
+    its retries and its restart).
     """
     identity = {
         "clip": clip.model_dump(mode="json"),
@@ -140,7 +141,13 @@ def _content_identity(source: str | None, scope: str) -> dict[str, object] | Non
         stat = os.stat(source)
     except OSError:
         return {"scope": scope}  # missing: the step will fail and say so
-    return {"bytes": stat.st_size, "modified_ns": stat.st_mtime_ns}
+    # ctime too: a copy that keeps the old mtime (cp -p, rsync -t) still sets it.
+    return {
+        "file": stat.st_ino,
+        "bytes": stat.st_size,
+        "modified_ns": stat.st_mtime_ns,
+        "changed_ns": stat.st_ctime_ns,
+    }
 
 
 def inspect_clip(

@@ -11,6 +11,7 @@ from clipstitch.spec.composition import (
     VideoSettings,
     composition_schema,
     load_composition,
+    validation_summary,
 )
 from clipstitch.spec.deliverables import Deliverables, ExtraOutput, Poster
 from clipstitch.spec.effects import KenBurns, TitleCard, Transition, TransitionKind
@@ -40,4 +41,5 @@ __all__ = [
     "VideoSettings",
     "composition_schema",
     "load_composition",
+    "validation_summary",
 ]

@@ -8,7 +8,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from clipstitch.errors import SpecError
 from clipstitch.spec.audio import Loudness, MusicBed
@@ -162,6 +169,19 @@ class Composition(BaseModel):
     subtitles: Subtitles | None = None
     deliverables: Deliverables = Deliverables()
 
+    def asset_sources(self) -> list[tuple[str, str]]:
+        """The sources beside the clips (overlays, subtitles, music), each named."""
+        found = [
+            (f"overlay {number}", overlay.source)
+            for number, overlay in enumerate(self.overlays)
+            if isinstance(overlay, ImageOverlay)
+        ]
+        if self.subtitles is not None:
+            found.append(("subtitles", self.subtitles.source))
+        if self.music is not None:
+            found.append(("music", self.music.source))
+        return found
+
     @field_validator("clips", mode="before")
     @classmethod
     def _plain_strings_are_sources(cls, value: Any) -> Any:
@@ -172,11 +192,22 @@ class Composition(BaseModel):
         return value
 
 
+def validation_summary(error: ValidationError) -> str:
+    """pydantic's many-line report as one line: field: problem; field: problem."""
+    problems = []
+    for detail in error.errors():
+        where = ".".join(str(part) for part in detail["loc"]) or "spec"
+        problems.append(f"{where}: {detail['msg']}")
+    return "; ".join(problems)
+
+
 def load_composition(path: Path) -> Composition:
     """Read a composition from JSON; relative local sources are from its folder."""
     try:
         data = json.loads(path.read_text())
         composition = Composition.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"{path}: {validation_summary(exc)}") from exc
     except (OSError, ValueError) as exc:
         raise SpecError(f"{path}: {exc}") from exc
     return _resolve_relative_sources(composition, path.parent)
