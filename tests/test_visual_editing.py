@@ -201,6 +201,19 @@ def test_blurred_title_card_keeps_the_clip_length(
     assert region_difference(plain, output, 1.0, (0, 0, 80, 60)) > 10
 
 
+@pytest.mark.parametrize("seconds", [0.5, 3.0])
+def test_blurred_title_card_lasts_its_duration_when_given(
+    tmp_path: Path, media: dict[str, Path], seconds: float
+) -> None:
+    title = {"text": "Hi", "background": "blur"}
+    clip = {"source": str(media["clip"]), "title": title, "duration": seconds}
+    output = render(tmp_path, f"blur{seconds}", {"clips": [clip]})
+
+    assert abs(video_duration(output) - seconds) <= FRAME
+    audio = ffprobe_json(output, "-show_entries", "format=duration")
+    assert abs(float(audio["format"]["duration"]) - seconds) <= 3 * FRAME
+
+
 @pytest.mark.parametrize(("speed", "expected"), [(2.0, 1.0), (0.5, 4.0)])
 def test_speed_changes_the_duration(
     tmp_path: Path, media: dict[str, Path], speed: float, expected: float

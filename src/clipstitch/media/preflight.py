@@ -63,6 +63,8 @@ def preflight(
     origin = _origin(info, video, output)
     lead = video.start_time - origin
     start, duration = _trimmed_span(video.duration + lead, clip)
+    if clip.title is not None and clip.duration is not None:
+        duration = clip.duration * clip.speed  # a card over its source, timed
     copy_video = (
         allow_copy
         and not clip.trimmed
