@@ -9,6 +9,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from media_checks import N00_DURATION, durations
 
 CLIPSTITCH = Path(sys.executable).parent / "clipstitch"
@@ -111,3 +113,24 @@ def test_calibrate_measures_this_machine_and_plan_uses_it(
     )
     assert planned.returncode == 0, planned.stderr
     assert json.loads(planned.stdout)["wall_seconds"] >= model["job_seconds"]
+
+
+def test_plan_counts_transitions_and_names_a_failure(n00: Path, tmp_path: Path) -> None:
+    fade = {"kind": "crossfade", "duration": 0.5}
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({
+        "clips": [{"source": str(n00), "transition": fade}, str(n00)],
+        "output": {"width": 320, "height": 180},
+    }))  # fmt: skip
+    planned = clipstitch("plan", str(spec), "--json")
+    composed = clipstitch("compose", str(spec), "-o", str(tmp_path / "o.mp4"))
+    assert planned.returncode == composed.returncode == 0, planned.stderr
+    expected = 2 * N00_DURATION - 0.5
+    assert json.loads(planned.stdout)["output_seconds"] == pytest.approx(expected)
+    assert durations(tmp_path / "o.mp4").video == pytest.approx(expected, abs=0.001)
+
+    spec.write_text(spec.read_text().replace('"duration": 0.5', '"duration": 5.0'))
+    failing = clipstitch("plan", str(spec))
+    assert failing.returncode == 1
+    assert "compose would fail: clip 0" in failing.stderr
+    assert "too short for its transitions" in failing.stderr

@@ -144,10 +144,14 @@ def plan(
     result = _run(lambda: plan_composition(composition, budget, cpus))
     if json_output:
         typer.echo(json.dumps(plan_dict(result), indent=2))
-        return
-    out = Console()
-    for table in (clips_table(result), totals_table(result), machines_table(result)):
-        out.print(table)
+    else:
+        out = Console()
+        for table in (clips_table, totals_table, machines_table):
+            out.print(table(result))
+    if result.failure:  # compose would stop here: say so, and exit as it would
+        message = f"compose would fail: {result.failure}"
+        console.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()

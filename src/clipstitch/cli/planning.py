@@ -75,6 +75,7 @@ def plan_dict(plan: CompositionPlan) -> dict[str, object]:
         "workers": plan.workers,
         "threads": plan.threads,
         "output_seconds": plan.output_seconds,
+        "failure": plan.failure or None,
         "peak_memory_bytes": plan.peak_memory_bytes,
         "peak_disk_bytes": plan.peak_disk_bytes,
         "wall_seconds": round(plan.wall_seconds, 2),

@@ -151,12 +151,17 @@ def _content_identity(source: str | None, scope: str) -> dict[str, object] | Non
 
 
 def inspect_clip(
-    clip: Clip, index: int, output: OutputSettings, workdir: Path, context: StepContext
+    clip: Clip,
+    index: int,
+    output: OutputSettings,
+    workdir: Path,
+    context: StepContext,
+    joins: Joins = CUTS,
 ) -> ClipProbe:
-    """Fetch, probe and preflight a clip without normalizing it."""
+    """Fetch, probe and preflight a clip (with its `joins`) without normalizing it."""
     fetched = _fetch(clip, index, workdir, context)
     try:
-        return _inspect(clip, index, output, fetched, context)
+        return _inspect(clip, index, output, fetched, context, joins)
     finally:
         if fetched is not None:
             fetched.discard()

@@ -6,12 +6,13 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from clipstitch.errors import ClipError
 from clipstitch.media.preflight import ClipReport
 from clipstitch.media.probe import MediaInfo
+from clipstitch.media.transition import transition_frames
 from clipstitch.media.visuals import drawn_picture
 from clipstitch.pipeline.budget import (
     PYTHON_RESERVE,
@@ -23,10 +24,11 @@ from clipstitch.pipeline.budget import (
     plan_work,
 )
 from clipstitch.pipeline.costs import CostModel, cost_model
+from clipstitch.pipeline.joins import joins_for, transitions_of
 from clipstitch.pipeline.steps import StepContext, inspect_clip
 from clipstitch.planning.machines import PRESETS, Machine
 from clipstitch.planning.schedule import Slots, Timeline, Work, simulate
-from clipstitch.spec import Composition, OutputSettings
+from clipstitch.spec import BadClipPolicy, Composition, OutputSettings
 
 CONTAINER_SHARE = 0.8
 WAV_BYTES_PER_SECOND = 48_000 * 2 * 2
@@ -83,6 +85,7 @@ class CompositionPlan:
     output_seconds: float
     machines: tuple[MachineFit, ...]
     cpu_seconds: float = 0.0  # single-core seconds of every ffmpeg, the join included
+    failure: str = ""  # why compose would fail (a bad clip under on_bad_clip=fail)
 
     @property
     def unusable(self) -> list[ClipPlan]:
@@ -110,7 +113,30 @@ def plan_composition(
     budget = budget_bytes or default_budget()
     cores = cpus or float(os.cpu_count() or 1)
     share = cpus or available_cpus()
-    return _predict(clips, composition.output, budget, cores, share)
+    plan = _predict(clips, composition.output, budget, cores, share)
+    return replace(
+        plan,
+        output_seconds=plan.output_seconds - _overlap_seconds(composition, clips),
+        failure=_failure(plan, composition.on_bad_clip),
+    )
+
+
+def _overlap_seconds(composition: Composition, clips: Sequence[ClipPlan]) -> float:
+    """What transitions between usable clips take off the sum of the clips."""
+    rate = composition.output.frame_rate
+    frames = sum(
+        transition_frames(transition.duration, rate)
+        for index, transition in transitions_of(composition).items()
+        if "unusable" not in (clips[index].action, clips[index + 1].action)
+    )
+    return float(frames / rate)
+
+
+def _failure(plan: CompositionPlan, policy: BadClipPolicy) -> str:
+    if policy != BadClipPolicy.FAIL or not plan.unusable:
+        return ""
+    first = plan.unusable[0]
+    return f"clip {first.index} ({first.source}): {first.error}"
 
 
 def available_cpus() -> float:
@@ -141,8 +167,9 @@ def _plan_clip(
     composition: Composition, index: int, workdir: Path, context: StepContext
 ) -> ClipPlan:
     clip = composition.clips[index]
+    joins = joins_for(composition, index)
     try:
-        found = inspect_clip(clip, index, composition.output, workdir, context)
+        found = inspect_clip(clip, index, composition.output, workdir, context, joins)
     except ClipError as exc:
         return _unusable(index, clip.label, exc.reason)
     info = found.info or drawn_picture(composition.output)  # a drawn title card
