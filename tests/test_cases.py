@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from clipstitch import ClipError, Composition, compose
+from clipstitch.media.preflight import preflight
+from clipstitch.media.probe import probe
+from clipstitch.spec import Clip
 from conftest import SMALL, Composed
 from media_checks import (
     N00_DURATION,
@@ -150,6 +153,18 @@ def test_missing_audio_becomes_silence(timeline: Timeline) -> None:
 def test_short_audio_is_padded_with_silence(timeline: Timeline) -> None:
     assert timeline.peak(CASE_START + 0.1, CASE_START + 0.9) > 2000
     assert timeline.peak(CASE_START + 1.05, CASE_START + 1.45) < SILENCE_LEVEL
+
+
+def test_audio_length_comes_from_its_packets(
+    case_path: Callable[[str], Path],
+) -> None:
+    # The MPEG-TS case: ffprobe estimates its audio at 0.87 s; its packets span
+    # 1.02 s. A false "audio is shorter" warning followed from the estimate.
+    info = probe(case_path("B24"))
+    assert info.audio is not None and info.audio.duration is not None
+    assert info.audio.duration >= 1.0
+    report = preflight(info, Clip(source=str(info.path)), SMALL)
+    assert not [warning for warning in report.warnings if "shorter" in warning]
 
 
 @pytest.mark.parametrize("case", ["B04", "B05"])

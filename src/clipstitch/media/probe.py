@@ -98,8 +98,9 @@ def probe(path: Path) -> MediaInfo:
     container = data.get("format", {})
     video_data = _main_video(streams)
     audio_data = next((s for s in streams if s.get("codec_type") == "audio"), None)
-    video = _video_stream(path, video_data) if video_data else None
-    audio = _audio_stream(audio_data) if audio_data else None
+    timings = _scan_packets(path) if video_data else {}
+    video = _video_stream(video_data, timings) if video_data else None
+    audio = _audio_stream(audio_data, timings) if audio_data else None
     kept = {id(video_data), id(audio_data)}
     still = container.get("format_name") in IMAGE_DEMUXERS
     if still and video is not None:
@@ -153,9 +154,13 @@ def _main_video(streams: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def _video_stream(path: Path, data: dict[str, Any]) -> VideoStream:
+def _video_stream(
+    data: dict[str, Any], timings: dict[int, _PacketTiming]
+) -> VideoStream:
     index = int(data["index"])
-    timing = _scan_packets(path, index)
+    timing = timings.get(index)
+    if timing is None:
+        raise UnusableClipError("the video stream has no frames")
     frame_rate = _frame_rate(data, timing)
     pix_fmt = str(data.get("pix_fmt", ""))
     return VideoStream(
@@ -190,34 +195,41 @@ class _PacketTiming:
     variable: bool
 
 
-def _scan_packets(path: Path, index: int) -> _PacketTiming:
-    """Read the video packets' timestamps (no decoding): the stream's real length."""
+def _scan_packets(path: Path) -> Timings:
+    """Read every packet's timestamps (no decoding): each stream's real length.
+
+    Containers state lengths that are wrong or missing (MPEG-TS audio, files cut
+    short, edit lists); the packets are what will be shown and heard.
+    """
     output = run_ffprobe(
         [
             *input_options(path),
-            "-select_streams",
-            str(index),
             "-show_entries",
-            "packet=pts_time,dts_time,duration_time,flags",
+            "packet=stream_index,pts_time,dts_time,duration_time,flags",
             "-of",
             "csv=p=0",
             str(path),
         ]
     )
-    starts: list[float] = []
-    ends: list[float] = []
+    starts: dict[int, list[float]] = {}
+    ends: dict[int, float] = {}
     for line in output.splitlines():
         fields = line.split(",")
-        if len(fields) < 4 or "D" in fields[3]:
+        if len(fields) < 5 or "D" in fields[4]:
             continue  # packets an edit list discards are never shown
+        stream = int(fields[0])
         moment = (
-            _float(fields[0]) if fields[0] not in ("", "N/A") else _float(fields[1])
+            _float(fields[1]) if fields[1] not in ("", "N/A") else _float(fields[2])
         )
-        starts.append(moment)
-        ends.append(moment + _float(fields[2]))
-    if not starts:
-        raise UnusableClipError("the video stream has no frames")
-    return _timing(sorted(starts), max(ends))
+        starts.setdefault(stream, []).append(moment)
+        ends[stream] = max(ends.get(stream, moment), moment + _float(fields[3]))
+    return {
+        stream: _timing(sorted(moments), ends[stream])
+        for stream, moments in starts.items()
+    }
+
+
+Timings = dict[int, _PacketTiming]  # by stream index
 
 
 def _timing(starts: list[float], end: float) -> _PacketTiming:
@@ -276,9 +288,12 @@ def _has_alpha(data: dict[str, Any], pix_fmt: str) -> bool:
     )
 
 
-def _audio_stream(data: dict[str, Any]) -> AudioStream:
+def _audio_stream(
+    data: dict[str, Any], timings: dict[int, _PacketTiming]
+) -> AudioStream:
     channels = int(data.get("channels", 0) or 0)
-    duration = data.get("duration")
+    timing = timings.get(int(data["index"]))
+    duration = timing.duration if timing else data.get("duration")
     return AudioStream(
         index=int(data["index"]),
         codec=str(data.get("codec_name", "")),
