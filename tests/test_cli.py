@@ -134,3 +134,9 @@ def test_plan_counts_transitions_and_names_a_failure(n00: Path, tmp_path: Path) 
     assert failing.returncode == 1
     assert "compose would fail: clip 0" in failing.stderr
     assert "too short for its transitions" in failing.stderr
+
+
+def test_a_folder_given_as_a_clip_is_named_as_one(tmp_path: Path) -> None:
+    done = clipstitch("compose", str(tmp_path), "-o", str(tmp_path / "o.mp4"))
+    assert done.returncode == 1
+    assert f"clip 0 ({tmp_path}): is a folder" in done.stderr

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from clipstitch.jobs.errors import SourceRefusedError
 from clipstitch.jobs.store import NewJob
 from clipstitch.net.outbound import OutboundPolicy, OutboundRefusedError
+from clipstitch.pipeline.fetch import local_file_problem
 from clipstitch.pipeline.joins import joins_for
 from clipstitch.pipeline.steps import ClipAudio, segment_key
 from clipstitch.spec import Composition
@@ -111,8 +112,9 @@ class SubmitPolicy:
             raise SourceRefusedError(
                 f"{what}: local paths are refused outside the allowed folders"
             )
-        if not path.is_file():
-            raise SourceRefusedError(f"{what} ({source}): file not found")
+        problem = local_file_problem(path)
+        if problem:
+            raise SourceRefusedError(f"{what} ({source}): {problem}")
 
 
 def _cache_keys(composition: Composition, scope: str) -> list[str]:

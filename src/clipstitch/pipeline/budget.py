@@ -152,11 +152,22 @@ class MemoryBudget:
         self.total_bytes = total_bytes
         self._held = 0
         self._changed = threading.Condition()
+        self._warned = False
 
     @classmethod
     def for_processes(cls, budget_bytes: int) -> MemoryBudget:
         """What ffmpeg may hold of a whole-process budget: less Python, less margin."""
-        return cls(max(1, int((budget_bytes - PYTHON_RESERVE) * MODEL_MARGIN)))
+        left = int((budget_bytes - PYTHON_RESERVE) * MODEL_MARGIN)
+        if left < COPY_PROCESS:
+            logger.warning(
+                "a memory budget of %d MiB leaves %d MiB for ffmpeg after Python "
+                "(%d MiB); each ffmpeg (%d MiB or more) will run alone and exceed it",
+                budget_bytes // MIB,
+                max(0, left) // MIB,
+                PYTHON_RESERVE // MIB,
+                COPY_PROCESS // MIB,
+            )
+        return cls(max(1, left))
 
     @classmethod
     def unlimited(cls) -> MemoryBudget:
@@ -174,7 +185,11 @@ class MemoryBudget:
         """
         amount = min(wanted, self.total_bytes)
         if wanted > self.total_bytes:
-            logger.warning(
+            # Once at warning level: every clip of a tight budget would repeat it.
+            level = logging.DEBUG if self._warned else logging.WARNING
+            self._warned = True
+            logger.log(
+                level,
                 "a clip needs about %d MiB, over the budget of %d MiB; it runs alone",
                 wanted // MIB,
                 self.total_bytes // MIB,

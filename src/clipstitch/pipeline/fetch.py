@@ -64,9 +64,21 @@ def fetch(
         scheme = urlsplit(source).scheme
         raise DownloadError(f"unsupported source scheme {scheme!r}")
     path = Path(source).expanduser()
-    if not path.is_file():
-        raise DownloadError("file not found")
+    problem = local_file_problem(path)
+    if problem:
+        raise DownloadError(problem)
     return FetchedClip(path, downloaded=False)
+
+
+def local_file_problem(path: Path) -> str | None:
+    """Why `path` cannot be read as a clip, or None when it is a regular file."""
+    if path.is_dir():
+        return "is a folder, not a video or image file"
+    if not path.exists():
+        return "file not found"
+    if not path.is_file():
+        return "not a regular file (a device, socket or pipe)"
+    return None
 
 
 def _download(
