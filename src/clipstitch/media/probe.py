@@ -154,9 +154,7 @@ def _main_video(streams: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def _video_stream(
-    data: dict[str, Any], timings: dict[int, _PacketTiming]
-) -> VideoStream:
+def _video_stream(data: dict[str, Any], timings: Timings) -> VideoStream:
     index = int(data["index"])
     timing = timings.get(index)
     if timing is None:
@@ -195,6 +193,9 @@ class _PacketTiming:
     variable: bool
 
 
+Timings = dict[int, _PacketTiming]  # by stream index
+
+
 def _scan_packets(path: Path) -> Timings:
     """Read every packet's timestamps (no decoding): each stream's real length.
 
@@ -227,9 +228,6 @@ def _scan_packets(path: Path) -> Timings:
         stream: _timing(sorted(moments), ends[stream])
         for stream, moments in starts.items()
     }
-
-
-Timings = dict[int, _PacketTiming]  # by stream index
 
 
 def _timing(starts: list[float], end: float) -> _PacketTiming:
@@ -288,9 +286,7 @@ def _has_alpha(data: dict[str, Any], pix_fmt: str) -> bool:
     )
 
 
-def _audio_stream(
-    data: dict[str, Any], timings: dict[int, _PacketTiming]
-) -> AudioStream:
+def _audio_stream(data: dict[str, Any], timings: Timings) -> AudioStream:
     channels = int(data.get("channels", 0) or 0)
     timing = timings.get(int(data["index"]))
     duration = timing.duration if timing else data.get("duration")

@@ -135,7 +135,7 @@ def segment_key(
 def _content_identity(source: str | None, scope: str) -> dict[str, object] | None:
     if source is None:
         return None  # a title card: the spec is the whole content
-    if is_url(source) or "://" in source:
+    if "://" in source:  # a URL or an object store
         return {"scope": scope}
     try:
         stat = os.stat(source)

@@ -24,7 +24,11 @@ from clipstitch.errors import ClipstitchError
 from clipstitch.media.encoding import h264_options
 from clipstitch.media.ffmpeg import find_tools
 from clipstitch.pipeline.costs import CostModel, cost_model
-from clipstitch.planning.overheads import Overheads, measure_overheads
+from clipstitch.planning.overheads import (
+    PYTHON_IMPORTS,
+    Overheads,
+    measure_overheads,
+)
 from clipstitch.spec import OutputSettings
 
 FPS = 30
@@ -197,8 +201,7 @@ def join(source: Source, out: Path) -> Run:
 
 def python_bytes() -> int:
     """Peak RSS of a Python that has imported the compose pipeline and the CLI."""
-    code = "import clipstitch.cli.main, clipstitch.pipeline.compose"
-    return _measured([sys.executable, "-c", code]).peak_rss_bytes
+    return _measured([sys.executable, "-c", PYTHON_IMPORTS]).peak_rss_bytes
 
 
 @dataclass

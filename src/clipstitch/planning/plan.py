@@ -113,23 +113,21 @@ def plan_composition(
     budget = budget_bytes or default_budget()
     cores = cpus or float(os.cpu_count() or 1)
     share = cpus or available_cpus()
-    plan = _predict(clips, composition.output, budget, cores, share)
-    return replace(
-        plan,
-        output_seconds=plan.output_seconds - _overlap_seconds(composition, clips),
-        failure=_failure(plan, composition.on_bad_clip),
-    )
+    output_seconds = _output_seconds(composition, clips)
+    plan = _predict(clips, composition.output, budget, cores, share, output_seconds)
+    return replace(plan, failure=_failure(plan, composition.on_bad_clip))
 
 
-def _overlap_seconds(composition: Composition, clips: Sequence[ClipPlan]) -> float:
-    """What transitions between usable clips take off the sum of the clips."""
+def _output_seconds(composition: Composition, clips: Sequence[ClipPlan]) -> float:
+    """The usable clips' length less the overlaps of transitions between them."""
     rate = composition.output.frame_rate
-    frames = sum(
+    overlaps = sum(
         transition_frames(transition.duration, rate)
         for index, transition in transitions_of(composition).items()
         if "unusable" not in (clips[index].action, clips[index + 1].action)
     )
-    return float(frames / rate)
+    usable = sum(clip.duration for clip in clips if clip.action != "unusable")
+    return usable - float(overlaps / rate)
 
 
 def _failure(plan: CompositionPlan, policy: BadClipPolicy) -> str:
@@ -258,12 +256,12 @@ def _predict(
     budget: int,
     cpus: float,
     share: float,
+    output_seconds: float,
 ) -> CompositionPlan:
     """Workers follow the machine's cores; time follows the share of them we get."""
     usable = [clip for clip in clips if clip.action != "unusable"]
     work_plan = plan_work(budget, output, max(1, int(cpus)))
     timeline = _timeline(usable, output, work_plan, share)
-    output_seconds = sum(clip.duration for clip in usable)
     return CompositionPlan(
         clips=tuple(clips),
         budget_bytes=budget,
@@ -274,7 +272,9 @@ def _predict(
         peak_disk_bytes=_peak_disk(usable, work_plan.workers),
         wall_seconds=timeline.wall_seconds + _join_seconds(output_seconds, share),
         output_seconds=output_seconds,
-        machines=tuple(_fit(usable, output, machine) for machine in PRESETS),
+        machines=tuple(
+            _fit(usable, output, output_seconds, machine) for machine in PRESETS
+        ),
         cpu_seconds=sum(clip.cpu_seconds for clip in usable)
         + _join_seconds(output_seconds, 1.0),
     )
@@ -318,12 +318,14 @@ def _peak_disk(clips: Sequence[ClipPlan], workers: int) -> int:
 
 
 def _fit(
-    clips: Sequence[ClipPlan], output: OutputSettings, machine: Machine
+    clips: Sequence[ClipPlan],
+    output: OutputSettings,
+    output_seconds: float,
+    machine: Machine,
 ) -> MachineFit:
     budget = int(machine.memory_bytes * CONTAINER_SHARE)
     work_plan = plan_work(budget, output, max(1, int(machine.cpus)))
     timeline = _timeline(clips, output, work_plan, machine.cpus)
-    output_seconds = sum(clip.duration for clip in clips)
     return MachineFit(
         machine=machine,
         peak_memory_bytes=PYTHON_RESERVE + timeline.peak_memory_bytes,
