@@ -30,13 +30,18 @@ def align_decode_delays(
     if not suspects:
         return
     steady = next((s for s in segments if s not in suspects), None)
-    delays = {id(s): decode_delay(s.video_path, rate) for s in suspects}
-    target = max(
-        [*delays.values(), decode_delay(steady.video_path, rate) if steady else 0]
-    )
+    delays = {id(s): _known_or_measured(s, rate) for s in suspects}
+    target = max([*delays.values(), _known_or_measured(steady, rate) if steady else 0])
     for segment in suspects:
         if delays[id(segment)] < target:
             _delay(segment.video_path, target - delays[id(segment)], rate, cancel)
+
+
+def _known_or_measured(segment: Segment, rate: Fraction) -> int:
+    """The delay the step recorded; a probe of the file when it did not know it."""
+    if segment.decode_delay is not None:
+        return segment.decode_delay
+    return decode_delay(segment.video_path, rate)
 
 
 def decode_delay(path: Path, rate: Fraction) -> int:

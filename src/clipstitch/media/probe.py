@@ -46,6 +46,9 @@ class VideoStream:
     start_time: float
     duration: float
     frame_count: int
+    # Seconds between the first packet's decoding and its showing (B-frames):
+    # a copy of this video starts with the same delay.
+    decode_lead: float = 0.0
 
     @property
     def hdr(self) -> bool:
@@ -182,6 +185,7 @@ def _video_stream(data: dict[str, Any], timings: Timings) -> VideoStream:
         start_time=timing.start,
         duration=timing.duration,
         frame_count=timing.count,
+        decode_lead=timing.lead,
     )
 
 
@@ -191,6 +195,7 @@ class _PacketTiming:
     duration: float
     count: int
     variable: bool
+    lead: float  # the first packet's presentation minus decoding time
 
 
 Timings = dict[int, _PacketTiming]  # by stream index
@@ -214,23 +219,34 @@ def _scan_packets(path: Path) -> Timings:
     )
     starts: dict[int, list[float]] = {}
     ends: dict[int, float] = {}
+    leads: dict[int, float] = {}
     for line in output.splitlines():
         fields = line.split(",")
-        if len(fields) < 5 or "D" in fields[4]:
-            continue  # packets an edit list discards are never shown
+        if len(fields) < 5:
+            continue
         stream = int(fields[0])
-        moment = (
-            _float(fields[1]) if fields[1] not in ("", "N/A") else _float(fields[2])
-        )
+        if stream not in leads:  # the first packet, shown or not, starts a copy
+            leads[stream] = _lead(fields[1], fields[2])
+        if "D" in fields[4]:
+            continue  # packets an edit list discards are never shown
+        moment = _float(fields[1]) if _known(fields[1]) else _float(fields[2])
         starts.setdefault(stream, []).append(moment)
         ends[stream] = max(ends.get(stream, moment), moment + _float(fields[3]))
     return {
-        stream: _timing(sorted(moments), ends[stream])
+        stream: _timing(sorted(moments), ends[stream], leads[stream])
         for stream, moments in starts.items()
     }
 
 
-def _timing(starts: list[float], end: float) -> _PacketTiming:
+def _known(field: str) -> bool:
+    return field not in ("", "N/A")
+
+
+def _lead(pts: str, dts: str) -> float:
+    return max(0.0, _float(pts) - _float(dts)) if _known(pts) and _known(dts) else 0.0
+
+
+def _timing(starts: list[float], end: float, lead: float) -> _PacketTiming:
     gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
     if gaps:
         typical = sorted(gaps)[len(gaps) // 2]
@@ -247,6 +263,7 @@ def _timing(starts: list[float], end: float) -> _PacketTiming:
         duration=max(0.0, end - starts[0]),
         count=len(starts),
         variable=variable,
+        lead=lead,
     )
 
 

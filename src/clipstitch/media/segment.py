@@ -24,6 +24,9 @@ class Segment:
     # keyframes there, and the join splits it into head, body and tail parts.
     head_frames: int = 0
     tail_frames: int = 0
+    # Frames between the first packet's decoding and its showing, when the step
+    # knew it (a copy keeps its source's); the join measures the others.
+    decode_delay: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -47,6 +50,7 @@ class Segment:
             warnings=tuple(data.get("warnings", ())),
             head_frames=int(data.get("head_frames", 0)),
             tail_frames=int(data.get("tail_frames", 0)),
+            decode_delay=_optional_int(data.get("decode_delay")),
         )
 
     def paths(self) -> tuple[Path, Path]:
@@ -57,3 +61,7 @@ class Segment:
 
     def part_audio(self, name: str) -> Path:
         return self.audio_path.with_name(f"{self.audio_path.stem}.{name}.wav")
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)

@@ -340,6 +340,15 @@ def _over_budget(need: int, budget: MemoryBudget) -> tuple[str, ...]:
     )
 
 
+def _copied_delay(
+    info: MediaInfo | None, report: ClipReport, output: OutputSettings
+) -> int | None:
+    """A copied video keeps its source's decode delay; an encoded one is measured."""
+    if not report.copy_video or info is None or info.video is None:
+        return None
+    return round(info.video.decode_lead * float(output.frame_rate))
+
+
 def _normalize(
     inspected: ClipProbe,
     output: OutputSettings,
@@ -362,6 +371,7 @@ def _normalize(
         copied_video=report.copy_video,
         fixes=report.fixes,
         warnings=report.warnings + _over_budget(need, budget),
+        decode_delay=_copied_delay(inspected.info, report, output),
     )
     slot = context.encoder_slots if not report.copy_video else None
     with slot or contextlib.nullcontext(), budget.reserve(need):
