@@ -116,9 +116,11 @@ class Server:
             time.sleep(0.1)
         raise AssertionError(f"server did not start:\n{self.log()}")
 
-    def log(self) -> str:
+    def log(self, tail: int | None = 4000) -> str:
+        """The end of the server's log (all of it when `tail` is None)."""
         path = self.data_dir.parent / f"server-{self.port}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return text if tail is None else text[-tail:]
 
     def client(self) -> httpx.Client:
         return httpx.Client(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from clipstitch.pipeline.joins import CUTS
@@ -46,6 +47,34 @@ def test_url_content_changed_is_normalized_again(
         changed = _compose_seconds(client, f"{media.url}/served.mp4")
     assert round(first) == 1
     assert round(changed) == 2
+
+
+def test_idle_segments_over_the_size_cap_are_evicted_oldest_first(
+    start_server: ServerFactory, clips: Path
+) -> None:
+    # One second of 320x240: ~190 KB of WAV and some video; the cap holds one.
+    server = start_server(CLIPSTITCH_SEGMENT_CACHE_BYTES=str(400 * 1024))
+    segments = server.data_dir / "segments"
+    sources = [str(clips / f"c{index}.mp4") for index in range(3)]
+    with server.client() as client:
+        for source in sources:
+            _compose_seconds(client, source)
+        _wait_for(lambda: _folder_bytes(segments) <= 400 * 1024)
+        _compose_seconds(client, sources[2])  # the newest: still kept
+        _compose_seconds(client, sources[0])  # the oldest: evicted, made again
+    assert server.log(tail=None).count("segment reused") == 1
+    _wait_for(lambda: len(list(segments.glob("*.video.mp4"))) == 1)
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(path.stat().st_size for path in folder.iterdir() if path.is_file())
+
+
+def _wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the janitor did not evict in time"
+        time.sleep(0.1)
 
 
 def test_rewrite_keeping_size_and_mtime_changes_the_key(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from clipstitch.errors import ClipError, ClipstitchError, DownloadError
 from clipstitch.jobs.records import JobRecord, JsonObject, StepRecord
+from clipstitch.jobs.segment_cache import segment_files
 from clipstitch.jobs.states import StepStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.mix import AudioMix
@@ -134,8 +135,7 @@ class StepExecutor:
 
     def _keep(self, step: StepRecord, segment: Segment) -> Segment:
         key = step.cache_key or f"{step.job_id}-{step.position}"
-        video = self.segment_dir / f"{key}.video.mp4"
-        audio = self.segment_dir / f"{key}.audio.wav"
+        video, audio = segment_files(self.segment_dir, key)
         os.replace(segment.video_path, video)
         os.replace(segment.audio_path, audio)
         kept = replace(segment, video_path=video, audio_path=audio)

@@ -28,6 +28,7 @@ from clipstitch.jobs.leases import StepLeases, reopen_clips
 from clipstitch.jobs.metrics import ServiceMetrics
 from clipstitch.jobs.orphans import mark_owner, reap_orphans
 from clipstitch.jobs.records import JsonObject, StepRecord
+from clipstitch.jobs.segment_cache import SegmentCache
 from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.states import JobStatus, StepKind
 from clipstitch.jobs.store import JobStore
@@ -79,6 +80,12 @@ class Runner:
         self.dispatcher = dispatcher
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self.leases = StepLeases(store.engine, self.owner)
+        self.segment_cache = SegmentCache(
+            store,
+            settings.segment_dir,
+            settings.segment_cache_seconds,
+            settings.segment_cache_bytes,
+        )
         self.workers = settings.workers or os.cpu_count() or 1
         self.running: dict[int, RunningStep] = {}
         self._lock = threading.Lock()
@@ -383,15 +390,7 @@ class Runner:
             self._wake.set()
         for job_id in self.store.end_past_deadline(time.time()):
             self._ended(job_id, JobStatus.FAILED)
-        self._drop_stale_segments()
-
-    def _drop_stale_segments(self) -> None:
-        # TODO: evict by disk space too, not only by age.
-        horizon = time.time() - self.settings.segment_cache_seconds
-        for key in self.store.stale_segments(horizon):
-            self.store.forget_segment(key)
-            for suffix in (".video.mp4", ".audio.wav"):
-                (self.settings.segment_dir / f"{key}{suffix}").unlink(missing_ok=True)
+        self.segment_cache.evict()
 
 
 def _clip_error(exc: ClipError) -> JsonObject:

@@ -54,6 +54,11 @@ class ServiceSettings(BaseSettings):
     step_attempts: int = Field(default=3, ge=1)
     job_deadline_seconds: float = Field(default=3600.0, gt=0)
     segment_cache_seconds: float = Field(default=3600.0, ge=0)
+    segment_cache_bytes: int = Field(
+        default=10 * 1024**3,
+        ge=0,
+        description="Disk that segments no running job needs may hold together.",
+    )
     poll_seconds: float = Field(default=0.2, gt=0)
 
     outbound_allow: CommaList = Field(

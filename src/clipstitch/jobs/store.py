@@ -286,18 +286,23 @@ class JobStore:
                 )
             )
 
-    def stale_segments(self, unused_since: float) -> list[str]:
-        """Cache keys of segments no step has used since then."""
+    def idle_segments(self) -> list[tuple[str, float]]:
+        """Kept segments no unfinished job needs, with when they were last used.
+
+        Least recently used first.
+        """
         in_use = (
             select(steps.c.cache_key)
             .join(jobs, jobs.c.id == steps.c.job_id)
             .where(jobs.c.status.in_(_UNFINISHED), steps.c.cache_key.is_not(None))
         )
-        query = select(segments.c.key).where(
-            segments.c.used_at < unused_since, segments.c.key.not_in(in_use)
+        query = (
+            select(segments.c.key, segments.c.used_at)
+            .where(segments.c.key.not_in(in_use))
+            .order_by(segments.c.used_at, segments.c.key)
         )
         with self.engine.connect() as connection:
-            return list(connection.execute(query).scalars())
+            return [(key, used_at) for key, used_at in connection.execute(query)]
 
     def forget_segment(self, key: str) -> None:
         """Drop a segment from the cache (its files are removed by the caller)."""
