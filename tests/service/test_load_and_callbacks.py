@@ -5,11 +5,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psutil
 import pytest
 
+from clipstitch.jobs.callbacks import callback_body
+from clipstitch.jobs.states import JobStatus, StepStatus
+from clipstitch.jobs.views import ClipView, JobView, OutputView
+from clipstitch.net.callbacks import MAX_BODY_BYTES
 from clipstitch.net.signing import SIGNATURE_HEADER, verify
 from service.conftest import ServerFactory
 from service.helpers import (
@@ -132,3 +137,40 @@ def test_signature_rejects_tampering() -> None:
         verify(b"k", header, b'{"a":2}')
     with pytest.raises(SignatureError):
         verify(b"k", sign(b"k", b"x", timestamp=1), b"x")
+
+
+def test_an_oversized_callback_keeps_status_and_output_without_warnings() -> None:
+    now = datetime.now(UTC)
+    many = [f"audio shorter than the video by 0.{index} s" for index in range(9)]
+    clips = [
+        ClipView(
+            index=index,
+            source=f"https://media.example.com/{index}.mp4",
+            status=StepStatus.DONE,
+            progress=1.0,
+            warnings=many,
+        )
+        for index in range(10_000)
+    ]
+    view = JobView(
+        id="job-1",
+        status=JobStatus.SUCCEEDED,
+        progress=1.0,
+        created_at=now,
+        deadline_at=now,
+        clips=clips,
+        warnings=many * 100,
+        peak_memory_bytes=1 << 28,
+        output=OutputView(url="/v1/compositions/job-1/output", key="k", bytes=10),
+        metadata={"order": "A-1"},
+    )
+    assert len(view.model_dump_json()) > MAX_BODY_BYTES
+
+    body = callback_body(view)
+    sent = JobView.model_validate_json(body)
+
+    assert len(body) <= MAX_BODY_BYTES
+    assert sent.status is JobStatus.SUCCEEDED and sent.output == view.output
+    assert len(sent.clips) == 10_000 and not sent.clips[0].warnings
+    assert sent.warnings == [sent.warnings[0]] and "job-1" in sent.warnings[0]
+    assert callback_body(sent) == sent.model_dump_json().encode()  # small: as is

@@ -9,14 +9,38 @@ import time
 from clipstitch.jobs.records import JobRecord
 from clipstitch.jobs.states import CallbackStatus
 from clipstitch.jobs.store import JobStore
-from clipstitch.jobs.views import job_view
-from clipstitch.net.callbacks import Outcome, callback_client, deliver, redact_url
+from clipstitch.jobs.views import JobView, job_view
+from clipstitch.net.callbacks import (
+    MAX_BODY_BYTES,
+    Outcome,
+    callback_client,
+    deliver,
+    redact_url,
+)
 from clipstitch.net.outbound import OutboundPolicy
 
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
 IDLE_SECONDS = 1.0
+
+
+def callback_body(view: JobView) -> bytes:
+    """The job as JSON; without its warnings when they would make it too large.
+
+    Thousands of clips with warnings can pass what a callback may carry; the
+    status, output and errors still fit, and the job's page keeps every warning.
+    """
+    body = view.model_dump_json().encode()
+    if len(body) <= MAX_BODY_BYTES:
+        return body
+    note = (
+        f"warnings left out of this callback ({len(body)} bytes, over "
+        f"{MAX_BODY_BYTES}); GET /v1/compositions/{view.id} lists them"
+    )
+    clips = [clip.model_copy(update={"warnings": []}) for clip in view.clips]
+    trimmed = view.model_copy(update={"clips": clips, "warnings": [note]})
+    return trimmed.model_dump_json().encode()
 
 
 class CallbackDispatcher:
@@ -65,7 +89,7 @@ class CallbackDispatcher:
     def attempt(self, job: JobRecord) -> None:
         """One delivery attempt for a finished job."""
         url = job.callback_url or ""
-        body = job_view(job, self.store.steps(job.id)).model_dump_json().encode()
+        body = callback_body(job_view(job, self.store.steps(job.id)))
         result = deliver(self.client, url, body, self.secret, event_id=job.id)
         attempts = job.callback_attempts + 1
         logger.info(
