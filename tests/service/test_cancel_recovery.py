@@ -46,13 +46,17 @@ def test_kill9_mid_job_then_restart_finishes_once(
     spec = {"clips": sources, "output": SLOW_OUTPUT}
     with first.client() as client:
         job_id = client.post("/v1/compositions", json=spec).json()["id"]
-        wait_for(lambda: _running_clip(client, job_id, 2), timeout=60)
+        before = wait_for(lambda: _running_clip(client, job_id, 2), timeout=60)
     first.kill9()
 
     second = start_server(**env)
     with second.client() as client:
-        job = wait_finished(client, job_id, timeout=120)
+        seen = _progress_until_finished(client, job_id, timeout=120)
+        job = wait_finished(client, job_id, timeout=5)
     assert job["status"] == "succeeded", job
+    # The redone clip starts again from zero; the job's progress does not.
+    assert min(seen) >= before["progress"]
+    assert seen == sorted(seen)
     attempts = _attempts(second.data_dir / "jobs.db", job_id)
     assert attempts[:2] == [1, 1], "finished clips were redone"
     assert attempts[2] == 2
@@ -97,3 +101,16 @@ def _attempts(database: Path, job_id: str) -> list[int]:
             (job_id,),
         ).fetchall()
     return [row[0] for row in rows]
+
+
+def _progress_until_finished(client, job_id: str, timeout: float) -> list[float]:  # type: ignore[no-untyped-def]
+    """The job's progress, polled until it ends."""
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/v1/compositions/{job_id}").json()
+        seen.append(job["progress"])
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return seen
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not end in {timeout} s")

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, Update, func, select, update
 
 from clipstitch.jobs.records import JsonObject, StepRecord, encode
 from clipstitch.jobs.states import JobStatus, StepKind, StepStatus
-from clipstitch.jobs.tables import jobs, steps
+from clipstitch.jobs.tables import jobs, progress_at_least, steps
 from clipstitch.pipeline.progress import Stage
 
 CLAIM_SCAN = 50
@@ -72,7 +72,6 @@ class StepLeases:
                     lease_expires_at=now + lease_seconds,
                     attempts=steps.c.attempts + 1,
                     started_at=now,
-                    progress=0.0,
                 )
             ).rowcount
         return bool(taken)
@@ -104,7 +103,9 @@ class StepLeases:
         """Record what a running step is doing and how far it got."""
         with self.engine.begin() as connection:
             connection.execute(
-                self._held([step_id]).values(stage=stage.value, progress=progress)
+                self._held([step_id]).values(
+                    stage=stage.value, progress=progress_at_least(progress)
+                )
             )
 
     def complete(

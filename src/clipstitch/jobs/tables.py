@@ -6,6 +6,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Float,
     ForeignKey,
     Index,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
 )
 
 metadata = MetaData()
@@ -84,3 +86,12 @@ segments = Table(
     Column("created_at", Float, nullable=False),
     Column("used_at", Float, nullable=False),
 )
+
+
+def progress_at_least(progress: float) -> ColumnElement[float]:
+    """A step's new progress, never below what it showed before.
+
+    A step redone after its runner died starts again from zero; the job it
+    belongs to should not be seen going backwards while it catches up.
+    """
+    return case((steps.c.progress > progress, steps.c.progress), else_=progress)

@@ -125,7 +125,11 @@ def _progress(
 def _step_progress(step: StepRecord) -> float:
     if step.status in (StepStatus.DONE, StepStatus.SKIPPED):
         return 1.0
-    return step.progress if step.status == StepStatus.RUNNING else 0.0
+    # A step waiting for another attempt keeps what its last attempt reached.
+    return step.progress if step.status in STARTED else 0.0
+
+
+STARTED = (StepStatus.RUNNING, StepStatus.READY)
 
 
 def _stage(

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, Update, select, update
 
 from clipstitch.jobs.records import JsonObject, encode
 from clipstitch.jobs.states import JobStatus, StepStatus
-from clipstitch.jobs.tables import jobs, steps
+from clipstitch.jobs.tables import jobs, progress_at_least, steps
 from clipstitch.pipeline.progress import Stage
 
 UNFINISHED = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
@@ -41,7 +41,6 @@ class StepRecords:
                     lease_owner=worker[:64],
                     attempts=steps.c.attempts + 1,
                     started_at=now,
-                    progress=0.0,
                 )
             )
 
@@ -49,7 +48,9 @@ class StepRecords:
         """What a running step is doing and how far it got."""
         with self.engine.begin() as connection:
             connection.execute(
-                _step(job_id, position).values(stage=stage.value, progress=progress)
+                _step(job_id, position).values(
+                    stage=stage.value, progress=progress_at_least(progress)
+                )
             )
 
     def done(
