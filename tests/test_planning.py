@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from clipstitch.pipeline.costs import cost_model
-from clipstitch.planning.calibrate import (
+from clipstitch.planning.fit import fit
+from clipstitch.planning.overheads import Overheads
+from clipstitch.planning.runs import (
     DECODE_CODECS,
     FPS,
     FULL_HD,
@@ -18,9 +20,7 @@ from clipstitch.planning.calibrate import (
     Measurements,
     Run,
     Source,
-    fit,
 )
-from clipstitch.planning.overheads import Overheads
 from clipstitch.planning.schedule import Slots, Work, simulate
 
 MB = 1 << 20
