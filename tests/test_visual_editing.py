@@ -190,6 +190,46 @@ def test_title_card_draws_its_text_over_the_colour(tmp_path: Path) -> None:
     assert sum(middle) > sum(corner) + 60  # white letters in the middle
 
 
+LONG_TEXT = "Summer sale starts this Friday in all of our stores"
+
+
+def test_a_long_title_is_broken_into_lines_inside_the_frame(tmp_path: Path) -> None:
+    card = {"text": LONG_TEXT, "size": 24, "color": "white", "background": "black"}
+    output = render(tmp_path, "long", {"clips": [{"title": card, "duration": 1}]})
+
+    # On one line it would be ~600 px wide: the 320 px frame's edges would be lit.
+    for edge in ((0, 0, 12, 180), (308, 0, 12, 180)):
+        assert max(region_mean(output, 0.5, edge)) < 8, edge
+    rows = lit_rows(output, 0.5)
+    assert rows[-1] - rows[0] > 2 * 24  # three lines, stacked
+    assert rows[0] > 180 - rows[-1] - 8  # the block is centred (within a few rows)
+    assert rows[0] < 180 - rows[-1] + 8
+
+
+def lit_rows(path: Path, time: float) -> list[int]:
+    """Rows of the frame at `time` with any pixel brighter than dark grey."""
+    pixels, width, height = rgb_frame(path, time)
+    stride = width * 3
+    return [
+        row
+        for row in range(height)
+        if max(pixels[row * stride : (row + 1) * stride]) > 60
+    ]
+
+
+def test_a_long_text_overlay_wraps_above_its_anchor(tmp_path: Path) -> None:
+    text = {"type": "text", "text": LONG_TEXT, "size": 24, "position": "bottom-left",
+            "margin": 10, "color": "white"}  # fmt: skip
+    card = {"text": ".", "size": 8, "background": "black"}
+    spec = {"clips": [{"title": card, "duration": 1}], "overlays": [text]}
+    output = render(tmp_path, "overlay_long", spec)
+
+    assert max(region_mean(output, 0.5, (0, 0, 320, 60))) < 8  # room left above
+    assert max(region_mean(output, 0.5, (0, 170, 320, 10))) < 8  # the margin below
+    assert max(region_mean(output, 0.5, (310, 60, 10, 120))) < 8  # right edge clear
+    assert max(region_mean(output, 0.5, (10, 90, 150, 80))) > 20  # lines at the left
+
+
 def test_blurred_title_card_keeps_the_clip_length(
     tmp_path: Path, media: dict[str, Path]
 ) -> None:

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import re
-from importlib import resources
-from pathlib import Path
 
 from clipstitch.errors import SpecError
-
-FONT_FAMILY = "DejaVu Sans"
-FONT_FILE = "DejaVuSans.ttf"
+from clipstitch.media.text_layout import font_path, line_metrics, wrap
 
 _HEX_COLOR = r"(?:#|0x)?[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?"
 _NAMED_COLOR = r"[A-Za-z]{3,30}"
@@ -29,15 +25,6 @@ _ANCHORS = {
     "bottom": ("(fw-iw)/2", "fh-ih-m"),
     "bottom-right": ("fw-iw-m", "fh-ih-m"),
 }
-
-
-def fonts_dir() -> Path:
-    """The folder of the font bundled with clipstitch (DejaVu Sans, its licence)."""
-    return Path(str(resources.files("clipstitch.media").joinpath("fonts")))
-
-
-def font_path() -> Path:
-    return fonts_dir() / FONT_FILE
 
 
 def color(value: str) -> str:
@@ -78,31 +65,59 @@ def drawtext(
     *,
     size: int,
     text_color: str,
-    x: str,
-    y: str,
+    anchor: str,
+    margin: int,
+    frame_width: int,
     box_color: str | None = None,
     outline: int = 0,
     outline_color: str = "black",
     enable: str | None = None,
 ) -> str:
-    """A drawtext filter with the bundled font; the text is drawn as written."""
+    """drawtext filters, one a line, that place `text` at `anchor` in the frame.
+
+    The text is broken into lines that fit between the margins; each line is
+    aligned by the anchor (left, centred or right) on a common baseline grid.
+    """
+    padding = max(4, size // 4) if box_color is not None else 0
+    room = frame_width - 2 * (margin + padding + outline)
+    lines = wrap(text, size, max(size, room))
+    metrics = line_metrics(size)
+    step = metrics.height + 2 * padding  # boxes of neighbouring lines do not overlap
+    block = step * len(lines) - 2 * padding
+    style = _style(size, text_color, box_color, padding, outline, outline_color)
+    if enable is not None:
+        style.append(f"enable='{enable}'")
+    filters = []
+    for number, line in enumerate(lines):
+        if not line:
+            continue  # an empty line keeps its place; drawtext needs text
+        x, top = position(anchor, margin, ("w", "h"), ("text_w", str(block)))
+        # drawtext's y is the top of the line's glyphs: its baseline less `ascent`.
+        y = f"{top}+{number * step + metrics.ascent}-ascent"
+        options = [f"text={escape(line)}", *style, f"x={x}", f"y={y}"]
+        filters.append("drawtext=" + ":".join(options))
+    return ",".join(filters) or "null"  # blank text draws nothing
+
+
+def _style(
+    size: int,
+    text_color: str,
+    box_color: str | None,
+    padding: int,
+    outline: int,
+    outline_color: str,
+) -> list[str]:
     options = [
         f"fontfile={escape(str(font_path()))}",
-        f"text={escape(text)}",
         "expansion=none",
         f"fontsize={size}",
         f"fontcolor={color(text_color)}",
-        f"x={x}",
-        f"y={y}",
     ]
     if box_color is not None:
-        padding = max(4, size // 4)
         options += ["box=1", f"boxcolor={color(box_color)}", f"boxborderw={padding}"]
     if outline:
         options += [f"borderw={outline}", f"bordercolor={color(outline_color)}"]
-    if enable is not None:
-        options.append(f"enable='{enable}'")
-    return "drawtext=" + ":".join(options)
+    return options
 
 
 def between(start: float, end: float | None) -> str | None:

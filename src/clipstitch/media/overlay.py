@@ -10,14 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from clipstitch.media.drawing import (
-    between,
-    drawtext,
-    escape,
-    fonts_dir,
-    position,
-)
+from clipstitch.media.drawing import between, drawtext, escape, position
 from clipstitch.media.ffmpeg import input_options
+from clipstitch.media.text_layout import fonts_dir
 from clipstitch.spec import (
     Composition,
     ImageOverlay,
@@ -75,7 +70,7 @@ def overlay_graph(
     for number, item in enumerate(overlays.items):
         label = f"ov{number}"
         if isinstance(item, TextOverlay):
-            statements.append(f"[{current}]{_text(item)}[{label}]")
+            statements.append(f"[{current}]{_text(item, output)}[{label}]")
         else:
             image = overlays.files[item.source]
             index = first_input + sum(1 for argument in inputs if argument == "-i")
@@ -94,14 +89,14 @@ def _image_input(path: Path) -> list[str]:
     return [*input_options(path), "-i", str(path)]
 
 
-def _text(item: TextOverlay) -> str:
-    x, y = position(item.position, item.margin, ("w", "h"), ("text_w", "text_h"))
+def _text(item: TextOverlay, output: OutputSettings) -> str:
     return drawtext(
         item.text,
         size=item.size,
         text_color=item.color,
-        x=x,
-        y=y,
+        anchor=item.position,
+        margin=item.margin,
+        frame_width=output.width,
         box_color=item.box_color if item.box else None,
         outline=item.outline,
         outline_color=item.outline_color,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from clipstitch.errors import SpecError
-from clipstitch.media.drawing import FONT_FAMILY
+from clipstitch.media.text_layout import FONT_FAMILY
 
 MAX_SUBTITLE_BYTES = 5_000_000
 _TIME = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[,.](\d{1,3})")

@@ -17,6 +17,7 @@ from clipstitch.spec import KenBurns, OutputSettings, TitleCard
 # zoompan's whole-pixel steps are quarter pixels in the output: no visible jitter.
 KEN_BURNS_OVERSAMPLE = 4
 KEN_BURNS_MAX_SIDE = 8192
+TITLE_MARGIN = 0.05  # of the width, kept clear of a title card's text at each side
 
 
 def clip_video_graph(
@@ -84,8 +85,9 @@ def title_graph(
         card.text,
         size=card.size,
         text_color=card.color,
-        x="(w-text_w)/2",
-        y="(h-text_h)/2",
+        anchor="center",
+        margin=round(output.width * TITLE_MARGIN),
+        frame_width=output.width,
     )
     return f"{background},{text},{finish(frames, rate)}[v]"
 
