@@ -54,6 +54,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concat-max", type=int, default=240)
     parser.add_argument("--copies", type=int, default=30, help="all-match set")
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument(
+        "--budgets",
+        type=lambda text: tuple(part for part in text.split(",") if part),
+        default=(),
+        help="also run clipstitch on the mixed set with these --max-memory values",
+    )
     return parser.parse_args()
 
 
@@ -133,7 +139,8 @@ def copy_speed(count: int) -> Row:
 def main() -> None:
     args = parse_args()
     started = time.monotonic()
-    rows = compare_set("mixed", args.clips, ALL_TOOLS)
+    budgeted = tuple(f"clipstitch {budget}" for budget in args.budgets)
+    rows = compare_set("mixed", args.clips, ALL_TOOLS[:1] + budgeted + ALL_TOOLS[1:])
     rows += compare_set("reencode", args.reencode, ("clipstitch", "floor"))
     copies = copy_speed(args.copies)
     caps = {

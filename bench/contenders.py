@@ -52,6 +52,18 @@ TOOLS: dict[str, Command] = {
 }
 
 
+def command_for(tool: str) -> Command:
+    """A tool's command; "clipstitch 600M" is clipstitch with that memory budget."""
+    name, _, budget = tool.partition(" ")
+    if name != "clipstitch" or not budget:
+        return TOOLS[tool]
+
+    def budgeted(clips: Sequence[Path], output: Path, seconds: float) -> list[str]:
+        return [*clipstitch(clips, output, seconds), "--max-memory", budget]
+
+    return budgeted
+
+
 def run_tool(
     tool: str, set_name: str, clips: Sequence[Path], seconds: float, limit: int
 ) -> Row:
@@ -59,7 +71,7 @@ def run_tool(
     label = f"{tool.replace(' ', '-')}-{set_name}-{len(clips)}"
     print(f"running {label} ...", flush=True)
     folder, output, environment = run_folder(RUNS, label)
-    command = TOOLS[tool](clips, output, seconds)
+    command = command_for(tool)(clips, output, seconds)
     guarded = measure_limited(command, [folder], limit, env=environment)
     row = _row(tool, set_name, clips, seconds, guarded, output)
     shutil.rmtree(folder, ignore_errors=True)

@@ -59,13 +59,20 @@ def targets(rows: list[Row]) -> str:
     lines = []
     ours = _find(rows, "clipstitch", "mixed")
     moviepy = _find(rows, "moviepy", "mixed")
-    if ours and moviepy:
-        speed = moviepy.wall_seconds / ours.wall_seconds
-        memory = moviepy.peak_rss_bytes / ours.peak_rss_bytes
-        lines.append(_line("faster than MoviePy", speed, TARGET_MOVIEPY, "≥"))
-        lines.append(
-            _line("less peak memory than MoviePy", memory, TARGET_MOVIEPY, "≥")
-        )
+    for tool in _clipstitch_runs(rows):
+        run = _find(rows, tool, "mixed")
+        if run and moviepy:
+            which = "" if tool == "clipstitch" else f" ({tool})"
+            speed = moviepy.wall_seconds / run.wall_seconds
+            memory = moviepy.peak_rss_bytes / run.peak_rss_bytes
+            lines.append(
+                _line(f"faster than MoviePy{which}", speed, TARGET_MOVIEPY, "≥")
+            )
+            lines.append(
+                _line(
+                    f"less peak memory than MoviePy{which}", memory, TARGET_MOVIEPY, "≥"
+                )
+            )
     original = _find(rows, "original", "mixed")
     if ours and original:
         ratio = ours.wall_seconds / original.wall_seconds
@@ -80,6 +87,12 @@ def targets(rows: list[Row]) -> str:
         ratio = reencode.wall_seconds / floor.wall_seconds
         lines.append(_line("wall ÷ floor (all re-encode)", ratio, TARGET_FLOOR, "≤"))
     return "\n".join(lines)
+
+
+def _clipstitch_runs(rows: list[Row]) -> list[str]:
+    """clipstitch on the mixed set: the default budget first, then any others."""
+    names = [row.contender for row in rows if row.set_name == "mixed"]
+    return [name for name in names if name.partition(" ")[0] == "clipstitch"]
 
 
 def _line(what: str, value: float, target: float, sense: str) -> str:
