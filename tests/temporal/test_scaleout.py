@@ -49,6 +49,8 @@ def test_two_workers_share_a_24_clip_composition(
         done = cluster.wait_finished(job["id"])
         assert done["status"] == "succeeded", done
         assert [clip["status"] for clip in done["clips"]] == ["done"] * 24
+        # Sampled on the workers: a worker's Python and the job's own ffmpeg.
+        assert done["peak_memory_bytes"] > 50 << 20
         output = tmp_path / "temporal.mp4"
         response = client.get(f"/v1/compositions/{job['id']}/output")
         assert response.status_code == 307

@@ -32,11 +32,11 @@ from clipstitch.jobs.segment_cache import SegmentCache
 from clipstitch.jobs.settings import ServiceSettings
 from clipstitch.jobs.states import JobStatus, StepKind
 from clipstitch.jobs.store import JobStore
-from clipstitch.media.processes import PROCESS_OWNER, owned_processes
+from clipstitch.media.processes import PROCESS_OWNER
 from clipstitch.net.outbound import OutboundPolicy, safe_client
 from clipstitch.pipeline.budget import MemoryBudget, plan_work
 from clipstitch.pipeline.fetch import FetchSettings
-from clipstitch.pipeline.memory import rss_by_owner, tree_rss
+from clipstitch.pipeline.memory import job_rss, tree_rss
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import StepContext
 from clipstitch.spec import BadClipPolicy, Composition
@@ -190,7 +190,7 @@ class Runner:
         job = self.store.get(step.job_id)
         context = self._context(running, job.composition)
         # A sample now, so that a step quicker than the heartbeat still counts.
-        self._sample_job_memory([job.id], psutil.Process().memory_info().rss)
+        self._sample_job_memory([job.id])
         try:
             if step.kind == StepKind.CLIP:
                 segment = self.executor.run_clip(
@@ -357,14 +357,10 @@ class Runner:
         job_ids = sorted({running.step.job_id for running in active.values()})
         if job_ids:
             self.metrics.memory_sample(tree_rss(process))
-            self._sample_job_memory(job_ids, process.memory_info().rss)
+            self._sample_job_memory(job_ids)
 
-    def _sample_job_memory(self, job_ids: list[str], server_rss: int) -> None:
-        # A job's memory: the server process it runs in (shared with the jobs
-        # running beside it) plus the ffmpeg processes its steps started.
-        children = rss_by_owner(owned_processes())
-        for job_id in job_ids:
-            rss = server_rss + children.get(job_id, 0)
+    def _sample_job_memory(self, job_ids: list[str]) -> None:
+        for job_id, rss in job_rss(job_ids, psutil.Process()).items():
             self.store.raise_peak_memory([job_id], rss)
 
     def _janitor(self) -> None:

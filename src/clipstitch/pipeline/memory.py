@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 
 import psutil
+
+from clipstitch.media.processes import owned_processes
 
 SAMPLE_SECONDS = 0.05
 
@@ -31,6 +34,14 @@ def rss_by_owner(owners: dict[int, str]) -> dict[str, int]:
             continue
         totals[owner] = totals.get(owner, 0) + rss
     return totals
+
+
+def job_rss(job_ids: Iterable[str], process: psutil.Process) -> dict[str, int]:
+    """Each job's memory: `process` (shared with the jobs running beside it) plus
+    the ffmpeg processes the job's steps started (see media.processes)."""
+    shared = process.memory_info().rss
+    children = rss_by_owner(owned_processes())
+    return {job_id: shared + children.get(job_id, 0) for job_id in job_ids}
 
 
 class PeakMemory:

@@ -10,13 +10,15 @@ import asyncio
 import logging
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import httpx
+import psutil
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -28,10 +30,12 @@ from clipstitch.jobs.states import JobStatus
 from clipstitch.jobs.store import JobStore
 from clipstitch.media.mix import AudioMix
 from clipstitch.media.overlay import Overlays
+from clipstitch.media.processes import PROCESS_OWNER
 from clipstitch.net.outbound import OutboundRefusedError
 from clipstitch.pipeline.budget import COPY_PROCESS, MemoryBudget
 from clipstitch.pipeline.fetch import FetchSettings
 from clipstitch.pipeline.joins import joins_for, transitions_of
+from clipstitch.pipeline.memory import job_rss
 from clipstitch.pipeline.progress import Stage
 from clipstitch.pipeline.steps import (
     ClipAudio,
@@ -63,6 +67,7 @@ from clipstitch.temporal.segments import (
 )
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass
@@ -92,9 +97,12 @@ class CompositionActivities:
         """Fetch and normalize one clip; upload its segment; return the keys."""
         progress = StepProgress()
         return await run_with_heartbeats(
-            lambda cancel: self._normalize(task, cancel, progress),
+            lambda cancel: self._owned(
+                task.job_id, lambda: self._normalize(task, cancel, progress)
+            ),
             progress,
             self.tools.executor,
+            lambda: self._sample_memory(task.job_id),
         )
 
     @activity.defn(name=JOIN_CLIPS)
@@ -102,15 +110,29 @@ class CompositionActivities:
         """Download the segments, join them and upload the job's one output."""
         progress = StepProgress()
         return await run_with_heartbeats(
-            lambda cancel: self._join(task, cancel, progress),
+            lambda cancel: self._owned(
+                task.job_id, lambda: self._join(task, cancel, progress)
+            ),
             progress,
             self.tools.executor,
+            lambda: self._sample_memory(task.job_id),
         )
 
     @activity.defn(name=FINISH_JOB)
     async def finish_job(self, outcome: JobOutcome) -> bool:
         """Write how the job ended; False when it had already ended."""
         return await asyncio.to_thread(self._finish, outcome)
+
+    def _owned(self, job_id: str, step: Callable[[], T]) -> T:
+        """Run `step` in this thread with its ffmpeg counted under the job."""
+        PROCESS_OWNER.set(job_id)  # the step thread's own copy of the context
+        self._sample_memory(job_id)  # a step quicker than a beat counts too
+        return step()
+
+    def _sample_memory(self, job_id: str) -> None:
+        """The job's memory on this worker: the worker and the job's own ffmpeg."""
+        for owner, rss in job_rss([job_id], psutil.Process()).items():
+            self.tools.store.raise_peak_memory([owner], rss)
 
     def _normalize(
         self, task: ClipTask, cancel: threading.Event, progress: StepProgress

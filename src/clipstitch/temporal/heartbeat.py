@@ -52,8 +52,12 @@ async def run_with_heartbeats(
     work: Callable[[threading.Event], T],
     progress: StepProgress,
     executor: Executor,
+    on_beat: Callable[[], None] = lambda: None,
 ) -> T:
-    """`work(cancel)` in `executor`, heartbeating every second until it returns."""
+    """`work(cancel)` in `executor`, heartbeating every second until it returns.
+
+    `on_beat` runs (in a thread) at each beat: the step's memory is sampled there.
+    """
     cancel = threading.Event()
     loop = asyncio.get_running_loop()
     # The thread gets this activity's context, so activity.info() works there.
@@ -62,6 +66,7 @@ async def run_with_heartbeats(
     try:
         while True:
             activity.heartbeat(progress.details())
+            await asyncio.to_thread(on_beat)
             done, _ = await asyncio.wait({future}, timeout=HEARTBEAT_SECONDS)
             if done:
                 return future.result()
