@@ -206,6 +206,19 @@ def test_a_long_title_is_broken_into_lines_inside_the_frame(tmp_path: Path) -> N
     assert rows[0] < 180 - rows[-1] + 8
 
 
+def test_text_too_tall_for_the_frame_is_made_smaller(tmp_path: Path) -> None:
+    card = {"text": "word " * 40, "size": 48, "color": "white", "background": "black"}
+    big = {"type": "text", "text": "Big", "size": 400, "position": "center"}
+    title = render(tmp_path, "tall", {"clips": [{"title": card, "duration": 1}]})
+    blank = {"text": ".", "size": 8, "background": "black"}
+    spec = {"clips": [{"title": blank, "duration": 1}], "overlays": [big]}
+    overlaid = render(tmp_path, "huge", spec)
+
+    rows = lit_rows(title, 0.5)
+    assert rows[0] > 4 and rows[-1] < 180 - 4  # every line inside, none cut
+    assert len(lit_rows(overlaid, 0.5)) > 40  # the word drawn, made to fit
+
+
 def lit_rows(path: Path, time: float) -> list[int]:
     """Rows of the frame at `time` with any pixel brighter than dark grey."""
     pixels, width, height = rgb_frame(path, time)

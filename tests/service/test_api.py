@@ -48,6 +48,29 @@ def test_submit_poll_download(
     assert (video["width"], video["height"]) == (320, 240)
 
 
+def test_a_title_card_without_a_source_is_listed_by_its_text(
+    start_server: ServerFactory,
+) -> None:
+    server = start_server()
+    card = {"title": {"text": "Hello", "size": 32}, "duration": 1}
+    with server.client() as client:
+        submitted = client.post(
+            "/v1/compositions", json={"clips": [card], "output": SMALL_OUTPUT}
+        )
+        assert submitted.status_code == 202, submitted.text
+        job = wait_finished(client, submitted.json()["id"])
+        listed = client.get("/v1/compositions", params={"limit": 5})
+        refused = client.post(
+            "/v1/compositions",
+            json={"clips": [{**card, "title": {"text": "a\u0000b"}}]},
+        )
+    assert job["status"] == "succeeded", job
+    assert job["clips"][0]["source"] == "title card 'Hello'"
+    assert listed.status_code == 200, listed.text
+    assert refused.status_code == 422
+    assert "control character U+0000" in refused.text
+
+
 def test_real_clips_and_a_bad_clip_named(
     start_server: ServerFactory, clips: Path
 ) -> None:

@@ -16,6 +16,7 @@ from clipstitch.jobs.states import (
     StepStatus,
 )
 from clipstitch.pipeline.progress import Stage
+from clipstitch.spec import Clip
 
 JOIN_SHARE = 0.15  # of overall progress; the clips share the rest
 
@@ -88,7 +89,7 @@ def job_view(
     """Assemble the public view of a job from its record and steps."""
     clip_steps = [step for step in steps if step.kind == StepKind.CLIP]
     join = next((step for step in steps if step.kind == StepKind.JOIN), None)
-    sources = [clip["source"] for clip in job.composition.get("clips", [])]
+    sources = [_label(clip) for clip in job.composition.get("clips", [])]
     progress = _progress(job, clip_steps, join)
     return JobView(
         id=job.id,
@@ -150,6 +151,11 @@ def _eta(job: JobRecord, progress: float) -> float | None:
         return None
     elapsed = time.time() - job.started_at
     return round(elapsed * (1 - progress) / progress, 1)
+
+
+def _label(clip: dict[str, Any]) -> str:
+    """The clip's source; a title card drawn without one is named by its text."""
+    return str(clip.get("source") or Clip.model_validate(clip).label)
 
 
 def _clip_view(step: StepRecord, sources: list[str]) -> ClipView:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from clipstitch.errors import SpecError
-from clipstitch.media.text_layout import font_path, line_metrics, wrap
+from clipstitch.media.text_layout import fit, font_path, line_metrics
 
 _HEX_COLOR = r"(?:#|0x)?[0-9a-fA-F]{6}(?:[0-9a-fA-F]{2})?"
 _NAMED_COLOR = r"[A-Za-z]{3,30}"
@@ -67,7 +67,7 @@ def drawtext(
     text_color: str,
     anchor: str,
     margin: int,
-    frame_width: int,
+    frame: tuple[int, int],
     box_color: str | None = None,
     outline: int = 0,
     outline_color: str = "black",
@@ -75,12 +75,15 @@ def drawtext(
 ) -> str:
     """drawtext filters, one a line, that place `text` at `anchor` in the frame.
 
-    The text is broken into lines that fit between the margins; each line is
-    aligned by the anchor (left, centred or right) on a common baseline grid.
+    The text is broken into lines that fit between the margins, made smaller
+    when they would not fit in the frame's height; each line is aligned by the
+    anchor (left, centred or right) on a common baseline grid.
     """
     padding = max(4, size // 4) if box_color is not None else 0
-    room = frame_width - 2 * (margin + padding + outline)
-    lines = wrap(text, size, max(size, room))
+    inset = 2 * (margin + padding + outline)
+    width, height = (max(1, side - inset) for side in frame)
+    size, lines = fit(text, size, width, height + 2 * padding, 2 * padding)
+    padding = max(4, size // 4) if box_color is not None else 0
     metrics = line_metrics(size)
     step = metrics.height + 2 * padding  # boxes of neighbouring lines do not overlap
     block = step * len(lines) - 2 * padding

@@ -96,7 +96,7 @@ def _text(item: TextOverlay, output: OutputSettings) -> str:
         text_color=item.color,
         anchor=item.position,
         margin=item.margin,
-        frame_width=output.width,
+        frame=(output.width, output.height),
         box_color=item.box_color if item.box else None,
         outline=item.outline,
         outline_color=item.outline_color,

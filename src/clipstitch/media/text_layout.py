@@ -50,6 +50,27 @@ def wrap(text: str, size: int, width: int) -> list[str]:
     return lines
 
 
+MIN_SIZE = 8  # pixels: text is not made smaller than this to fit
+SHRINK = 0.9  # each try at fitting is this much smaller
+
+
+def fit(
+    text: str, size: int, width: int, height: int, spacing: int = 0
+) -> tuple[int, list[str]]:
+    """The largest size up to `size` at which `text`'s lines fit in the box.
+
+    Lines are `spacing` pixels further apart than the font's line height. Below
+    MIN_SIZE nothing is tried: the lines are returned at that size as they are.
+    """
+    while True:
+        lines = wrap(text, size, width)
+        tall = len(lines) * (line_metrics(size).height + spacing) > height
+        wide = any(text_width(line, size) > width for line in lines)
+        if size <= MIN_SIZE or not (tall or wide):
+            return size, lines
+        size = max(MIN_SIZE, int(size * SHRINK))
+
+
 def text_width(text: str, size: int) -> float:
     return float(_font(size).getlength(text))
 

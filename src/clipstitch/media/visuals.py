@@ -87,7 +87,7 @@ def title_graph(
         text_color=card.color,
         anchor="center",
         margin=round(output.width * TITLE_MARGIN),
-        frame_width=output.width,
+        frame=(output.width, output.height),
     )
     return f"{background},{text},{finish(frames, rate)}[v]"
 

@@ -2,10 +2,30 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+LINE_BREAKS = frozenset("\n\r\t")
+
+
+def _drawable(text: str) -> str:
+    """Text ffmpeg can be given to draw: no NUL or other control characters."""
+    for character in text:
+        if unicodedata.category(character) == "Cc" and character not in LINE_BREAKS:
+            raise ValueError(
+                f"control character U+{ord(character):04X} cannot be drawn; "
+                "use \\n for a line break"
+            )
+    return text
+
+
+# Drawn with the bundled font, broken into lines that fit the frame.
+DrawnText = Annotated[
+    str, Field(min_length=1, max_length=500), AfterValidator(_drawable)
+]
 
 
 class TransitionKind(StrEnum):
@@ -49,7 +69,7 @@ class TitleCard(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    text: str = Field(min_length=1, max_length=500)
+    text: DrawnText
     color: str = Field(default="#ffffff", examples=["#ffffff", "yellow"])
     size: int = Field(default=72, ge=8, le=400, description="Font size, pixels.")
     background: str = Field(

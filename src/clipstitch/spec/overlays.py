@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from clipstitch.spec.effects import DrawnText
+
 Position = Literal[
     "top-left",
     "top",
@@ -38,7 +40,7 @@ class TextOverlay(_Timed):
     """Text drawn over the video, with an optional box or outline."""
 
     type: Literal["text"] = "text"
-    text: str = Field(min_length=1, max_length=500)
+    text: DrawnText
     size: int = Field(default=48, ge=8, le=400)
     color: str = "#ffffff"
     box: bool = False
