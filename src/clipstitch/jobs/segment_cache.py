@@ -32,12 +32,16 @@ class SegmentCache:
         self.folder = folder
         self.max_age_seconds = max_age_seconds
         self.max_bytes = max_bytes
+        # A kept segment's files are written once: their size is read once, not
+        # at every sweep of the janitor.
+        self._sizes: dict[str, int] = {}
 
     def evict(self, now: float | None = None) -> list[str]:
         """Drop what is too old, then the oldest while over size; returns the keys."""
         horizon = (now if now is not None else time.time()) - self.max_age_seconds
         idle = self.store.idle_segments()  # least recently used first
-        sizes = {key: self._bytes(key) for key, _ in idle}
+        sizes = {key: self._sizes.get(key) or self._bytes(key) for key, _ in idle}
+        self._sizes = sizes  # only idle segments: forgotten keys do not pile up
         held = sum(sizes.values())
         dropped = []
         for key, used_at in idle:

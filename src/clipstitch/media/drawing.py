@@ -79,14 +79,16 @@ def drawtext(
     when they would not fit in the frame's height; each line is aligned by the
     anchor (left, centred or right) on a common baseline grid.
     """
-    padding = max(4, size // 4) if box_color is not None else 0
+    boxed = box_color is not None
+    padding = _box_padding(size, boxed)
     inset = 2 * (margin + padding + outline)
     width, height = (max(1, side - inset) for side in frame)
     size, lines = fit(text, size, width, height + 2 * padding, 2 * padding)
-    padding = max(4, size // 4) if box_color is not None else 0
+    padding = _box_padding(size, boxed)
     metrics = line_metrics(size)
     step = metrics.height + 2 * padding  # boxes of neighbouring lines do not overlap
     block = step * len(lines) - 2 * padding
+    x, top = position(anchor, margin, ("w", "h"), ("text_w", str(block)))
     style = _style(size, text_color, box_color, padding, outline, outline_color)
     if enable is not None:
         style.append(f"enable='{enable}'")
@@ -94,12 +96,16 @@ def drawtext(
     for number, line in enumerate(lines):
         if not line:
             continue  # an empty line keeps its place; drawtext needs text
-        x, top = position(anchor, margin, ("w", "h"), ("text_w", str(block)))
         # drawtext's y is the top of the line's glyphs: its baseline less `ascent`.
         y = f"{top}+{number * step + metrics.ascent}-ascent"
         options = [f"text={escape(line)}", *style, f"x={x}", f"y={y}"]
         filters.append("drawtext=" + ":".join(options))
     return ",".join(filters) or "null"  # blank text draws nothing
+
+
+def _box_padding(size: int, boxed: bool) -> int:
+    """Pixels a line's box reaches past its glyphs."""
+    return max(4, size // 4) if boxed else 0
 
 
 def _style(

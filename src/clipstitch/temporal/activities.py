@@ -126,13 +126,15 @@ class CompositionActivities:
     def _owned(self, job_id: str, step: Callable[[], T]) -> T:
         """Run `step` in this thread with its ffmpeg counted under the job."""
         PROCESS_OWNER.set(job_id)  # the step thread's own copy of the context
-        self._sample_memory(job_id)  # a step quicker than a beat counts too
         return step()
 
     def _sample_memory(self, job_id: str) -> None:
-        """The job's memory on this worker: the worker and the job's own ffmpeg."""
-        for owner, rss in job_rss([job_id], psutil.Process()).items():
-            self.tools.store.raise_peak_memory([owner], rss)
+        """The job's memory on this worker: the worker and the job's own ffmpeg.
+
+        Sampled at each heartbeat, the first as the step starts.
+        """
+        rss = job_rss([job_id], psutil.Process())[job_id]
+        self.tools.store.raise_peak_memory([job_id], rss)
 
     def _normalize(
         self, task: ClipTask, cancel: threading.Event, progress: StepProgress
